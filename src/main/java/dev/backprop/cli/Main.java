@@ -1,0 +1,99 @@
+package dev.backprop.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import dev.backprop.UserError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+
+/** Entry point of the {@code backprop} command line. */
+@Command(
+    name = "backprop",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Backpropagation worked by hand, then done for real on the CPU.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  /** Exit code for mistakes in what the user asked for (bad option, missing file, ...). */
+  public static final int USAGE_ERROR = 2;
+
+  @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+      description = "Print stack traces for errors.")
+  boolean debug;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given streams and returns the exit code; used by tests too. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setParameterExceptionHandler(Main::reportUsageError);
+    cli.setExecutionExceptionHandler(Main::reportFailure);
+    return cli.execute(args);
+  }
+
+  private static int reportUsageError(CommandLine.ParameterException e, String[] args) {
+    PrintWriter err = e.getCommandLine().getErr();
+    err.println("backprop: " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+    err.flush();
+    return USAGE_ERROR;
+  }
+
+  private static int reportFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+    PrintWriter err = cli.getErr();
+    boolean debug = parsed.hasMatchedOption("--debug");
+    if (e instanceof UserError userError) {
+      err.println("backprop: " + userError.getMessage());
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      err.flush();
+      return USAGE_ERROR;
+    }
+    err.println("backprop: internal error: " + e);
+    if (debug) {
+      e.printStackTrace(err);
+    } else {
+      err.println("Run again with --debug for the stack trace.");
+    }
+    err.flush();
+    return 1;
+  }
+
+  /** Reads the version Maven filtered into the jar's resources. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      Properties properties = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          properties.load(in);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return new String[] {
+        "backprop " + properties.getProperty("version", "unknown"),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"
+      };
+    }
+  }
+}
