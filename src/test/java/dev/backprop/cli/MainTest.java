@@ -1,0 +1,34 @@
+package dev.backprop.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+  /** Output of one command-line run. */
+  record Run(int exitCode, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void versionNamesTheProgramAndExitsZero() {
+    Run run = run("--version");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).startsWith("backprop ");
+  }
+
+  @Test
+  void unknownOptionIsOneClearLineAndExitTwo() {
+    Run run = run("--no-such-option");
+    assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(run.err()).contains("Unknown option: '--no-such-option'").doesNotContain("Exception");
+  }
+}
