@@ -1,0 +1,21 @@
+package dev.backprop.train;
+
+/**
+ * What one training epoch measured: one row of {@code metrics.csv}, one point on each training curve.
+ *
+ * @param epoch the epoch number, counted from 1
+ * @param lr the learning rate at the end of the epoch
+ * @param trainLoss mean training loss over the epoch's batches
+ * @param trainAccuracy training accuracy in percent (0..100)
+ * @param testLoss mean loss on the test set after the epoch
+ * @param testAccuracy test accuracy in percent (0..100)
+ * @param seconds wall-clock time of the epoch (training and evaluation)
+ */
+public record EpochMetrics(
+    int epoch,
+    double lr,
+    double trainLoss,
+    double trainAccuracy,
+    double testLoss,
+    double testAccuracy,
+    double seconds) {}

@@ -1,0 +1,144 @@
+package dev.backprop.train;
+
+import dev.backprop.UserError;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code metrics.csv}: a header line, then one row per epoch. The training loop appends a row after each epoch, so
+ * a run that stops early leaves every finished epoch on disk. Numbers are written in the shortest plain decimal
+ * form that reads back to the same double ({@code 0.001}, not {@code 1.0E-3}); a diverged loss is {@code NaN}.
+ */
+public final class MetricsCsv {
+  public static final String HEADER = "epoch,lr,train_loss,train_acc,test_loss,test_acc,seconds";
+  private static final int COLUMNS = 7;
+
+  private MetricsCsv() {}
+
+  /**
+   * Appends one row, writing the header first if the file is new or empty. A file that exists with another header
+   * is refused rather than mixed with.
+   */
+  public static void append(Path csv, EpochMetrics metrics) throws IOException {
+    StringBuilder text = new StringBuilder();
+    if (Files.notExists(csv) || Files.size(csv) == 0) {
+      text.append(HEADER).append('\n');
+    } else {
+      checkHeader(csv, firstLine(csv));
+      if (!endsWithNewline(csv)) {
+        text.append('\n'); // the last row was cut short (killed mid-write): keep it apart from ours
+      }
+    }
+    text.append(row(metrics)).append('\n');
+    Files.writeString(csv, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  /** Writes the header and all rows, replacing the file. */
+  public static void write(Path csv, List<EpochMetrics> rows) throws IOException {
+    StringBuilder text = new StringBuilder(HEADER).append('\n');
+    for (EpochMetrics metrics : rows) {
+      text.append(row(metrics)).append('\n');
+    }
+    Files.writeString(csv, text, StandardCharsets.UTF_8);
+  }
+
+  /** Reads every row back; blank lines are skipped, anything else malformed is a {@link UserError}. */
+  public static List<EpochMetrics> read(Path csv) throws IOException {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new UserError("no such file: " + csv);
+    }
+    if (lines.isEmpty()) {
+      throw new UserError(csv + " is empty: expected the header " + HEADER);
+    }
+    checkHeader(csv, lines.get(0));
+    List<EpochMetrics> rows = new ArrayList<>();
+    for (int i = 1; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (!line.isEmpty()) {
+        rows.add(parse(csv, i + 1, line));
+      }
+    }
+    return rows;
+  }
+
+  /** One CSV row, without the line end. */
+  static String row(EpochMetrics m) {
+    return String.join(",",
+        Integer.toString(m.epoch()),
+        number(m.lr()),
+        number(m.trainLoss()),
+        number(m.trainAccuracy()),
+        number(m.testLoss()),
+        number(m.testAccuracy()),
+        number(m.seconds()));
+  }
+
+  /** Shortest plain decimal that parses back to {@code x} exactly; NaN and infinities as Java spells them. */
+  static String number(double x) {
+    if (!Double.isFinite(x)) {
+      return Double.toString(x);
+    }
+    if (x == 0) {
+      return "0";
+    }
+    return BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
+  }
+
+  private static EpochMetrics parse(Path csv, int lineNumber, String line) {
+    String[] f = line.split(",", -1);
+    if (f.length != COLUMNS) {
+      throw new UserError(csv + " line " + lineNumber + ": expected " + COLUMNS + " values, found " + f.length);
+    }
+    try {
+      return new EpochMetrics(
+          Integer.parseInt(f[0].strip()),
+          Double.parseDouble(f[1]),
+          Double.parseDouble(f[2]),
+          Double.parseDouble(f[3]),
+          Double.parseDouble(f[4]),
+          Double.parseDouble(f[5]),
+          Double.parseDouble(f[6]));
+    } catch (NumberFormatException e) {
+      throw new UserError(csv + " line " + lineNumber + ": not a number in '" + line + "'");
+    }
+  }
+
+  private static void checkHeader(Path csv, String firstLine) {
+    String header = firstLine.strip();
+    if (header.startsWith("\uFEFF")) {
+      header = header.substring(1);
+    }
+    if (!header.equals(HEADER)) {
+      throw new UserError(csv + " is not a metrics file: its header is '" + header + "', expected " + HEADER);
+    }
+  }
+
+  private static String firstLine(Path csv) throws IOException {
+    try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+      String line = in.readLine();
+      return line == null ? "" : line;
+    }
+  }
+
+  private static boolean endsWithNewline(Path csv) throws IOException {
+    try (SeekableByteChannel channel = Files.newByteChannel(csv)) {
+      channel.position(channel.size() - 1);
+      ByteBuffer last = ByteBuffer.allocate(1);
+      channel.read(last);
+      return last.get(0) == '\n';
+    }
+  }
+}
