@@ -1,0 +1,146 @@
+package dev.backprop.optim;
+
+import dev.backprop.layers.Parameter;
+import java.util.List;
+
+/**
+ * The update shared by {@link Adam} and {@link AdamW}, which differ only in how weight decay enters. Per element,
+ * at step t (1, 2, ...), with g the gradient:
+ *
+ * <pre>
+ * p = p * (1 - lr * weightDecay)                (AdamW: decoupled decay, before the update)
+ * g = g + weightDecay * p                       (Adam: L2 added to the gradient)
+ * m = beta1 * m + (1 - beta1) * g
+ * v = beta2 * v + (1 - beta2) * g * g
+ * p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * </pre>
+ *
+ * as torch.optim.Adam / AdamW (1.13, amsgrad off): bias corrections in double, the element arithmetic in float32
+ * rounded the way PyTorch's CPU kernels round it ({@link FloatMath}); on the golden fixtures the parameters agree
+ * bit for bit. beta1 is read at every step, so a schedule may cycle it. The moment buffers are allocated at
+ * construction; steps allocate nothing.
+ */
+abstract sealed class AdamBase implements Optimizer permits Adam, AdamW {
+  private final List<Parameter> parameters;
+  private final float[][] firstMoments;
+  private final float[][] secondMoments;
+  private final double beta2;
+  private final double eps;
+  private final double weightDecay;
+  private final boolean decoupled;
+  private double learningRate;
+  private double beta1;
+  private long steps;
+
+  AdamBase(
+      List<Parameter> parameters,
+      double learningRate,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay,
+      boolean decoupled) {
+    this.parameters = Checks.parameters(parameters);
+    this.learningRate = Checks.atLeastZero("learning rate", learningRate);
+    this.beta1 = Checks.beta("beta at index 0", beta1);
+    this.beta2 = Checks.beta("beta at index 1", beta2);
+    this.eps = Checks.atLeastZero("epsilon value", eps);
+    this.weightDecay = Checks.atLeastZero("weight_decay value", weightDecay);
+    this.decoupled = decoupled;
+    this.firstMoments = new float[this.parameters.size()][];
+    this.secondMoments = new float[this.parameters.size()][];
+    for (int k = 0; k < this.parameters.size(); k++) {
+      firstMoments[k] = new float[this.parameters.get(k).size()];
+      secondMoments[k] = new float[this.parameters.get(k).size()];
+    }
+  }
+
+  @Override
+  public void step() {
+    steps++;
+    final double t = steps;
+    final double biasCorrection1 = 1 - Math.pow(beta1, t);
+    final double biasCorrection2 = 1 - Math.pow(beta2, t);
+    final float negStepSize = (float) -(learningRate / biasCorrection1);
+    final float bc2Sqrt = (float) Math.sqrt(biasCorrection2);
+    final float b1 = (float) beta1;
+    final float b2 = (float) beta2;
+    final float oneMinusB1 = (float) (1 - beta1);
+    final float oneMinusB2 = (float) (1 - beta2);
+    final float epsF = (float) eps;
+    final boolean l2 = !decoupled && weightDecay != 0;
+    final boolean shrink = decoupled && weightDecay != 0;
+    final float wd = (float) weightDecay;
+    final float keep = (float) (1 - learningRate * weightDecay);
+    for (int k = 0; k < parameters.size(); k++) {
+      Parameter parameter = parameters.get(k);
+      float[] p = parameter.value().data();
+      float[] g = parameter.grad().data();
+      float[] m = firstMoments[k];
+      float[] v = secondMoments[k];
+      for (int i = 0; i < p.length; i++) {
+        float pi = p[i];
+        float gi = g[i];
+        if (shrink) {
+          pi = pi * keep;
+        }
+        if (l2) {
+          gi = FloatMath.fma(wd, pi, gi);
+        }
+        float mi = FloatMath.fma(oneMinusB1, gi, m[i] * b1);
+        float vi = FloatMath.fma(oneMinusB2 * gi, gi, v[i] * b2);
+        m[i] = mi;
+        v[i] = vi;
+        float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsF;
+        p[i] = pi + negStepSize * mi / denom;
+      }
+    }
+  }
+
+  /** Steps taken so far (PyTorch's {@code state['step']}). */
+  public long steps() {
+    return steps;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+
+  @Override
+  public double learningRate() {
+    return learningRate;
+  }
+
+  @Override
+  public void setLearningRate(double learningRate) {
+    this.learningRate = Checks.finite("learning rate", learningRate);
+  }
+
+  /** beta1, the first-moment decay: what OneCycleLR cycles for Adam. */
+  @Override
+  public double momentum() {
+    return beta1;
+  }
+
+  @Override
+  public void setMomentum(double beta1) {
+    this.beta1 = Checks.beta("beta at index 0", beta1);
+  }
+
+  public double beta1() {
+    return beta1;
+  }
+
+  public double beta2() {
+    return beta2;
+  }
+
+  public double eps() {
+    return eps;
+  }
+
+  public double weightDecay() {
+    return weightDecay;
+  }
+}

@@ -1,0 +1,133 @@
+package dev.backprop.optim;
+
+import dev.backprop.UserError;
+import dev.backprop.layers.Parameter;
+import java.util.List;
+
+/**
+ * Stochastic gradient descent with momentum, exactly torch.optim.SGD (1.13). Per element, with g the gradient:
+ *
+ * <pre>
+ * g = g + weightDecay * p                       (if weightDecay != 0: L2 added to the gradient)
+ * b = g                                         (first step with momentum: the buffer starts as the gradient)
+ * b = momentum * b + (1 - dampening) * g        (later steps)
+ * g = nesterov ? g + momentum * b : b           (if momentum != 0)
+ * p = p - lr * g
+ * </pre>
+ *
+ * The arithmetic is float32 rounded the way PyTorch's CPU kernels round it ({@link FloatMath}): on the golden
+ * fixtures the parameters agree with torch.optim.SGD bit for bit. Momentum buffers are allocated on the first step
+ * that uses momentum; steps allocate nothing.
+ */
+public final class Sgd implements Optimizer {
+  private final List<Parameter> parameters;
+  private final float[][] buffers;
+  private final double dampening;
+  private final boolean nesterov;
+  private final double weightDecay;
+  private double learningRate;
+  private double momentum;
+
+  public Sgd(
+      List<Parameter> parameters,
+      double learningRate,
+      double momentum,
+      double dampening,
+      boolean nesterov,
+      double weightDecay) {
+    this.parameters = Checks.parameters(parameters);
+    this.buffers = new float[this.parameters.size()][];
+    this.learningRate = Checks.atLeastZero("learning rate", learningRate);
+    this.momentum = Checks.atLeastZero("momentum value", momentum);
+    this.dampening = Checks.atLeastZero("dampening value", dampening);
+    this.nesterov = nesterov;
+    this.weightDecay = Checks.atLeastZero("weight_decay value", weightDecay);
+    if (nesterov && (momentum <= 0 || dampening != 0)) {
+      throw new UserError("Nesterov momentum requires a momentum and zero dampening");
+    }
+  }
+
+  /** Plain SGD: {@code p -= lr * g}. */
+  public static Sgd plain(List<Parameter> parameters, double learningRate) {
+    return new Sgd(parameters, learningRate, 0, 0, false, 0);
+  }
+
+  /** SGD with (heavy-ball) momentum, no dampening, no weight decay. */
+  public static Sgd withMomentum(List<Parameter> parameters, double learningRate, double momentum) {
+    return new Sgd(parameters, learningRate, momentum, 0, false, 0);
+  }
+
+  @Override
+  public void step() {
+    final boolean decay = weightDecay != 0;
+    final boolean useMomentum = momentum != 0;
+    final float wd = (float) weightDecay;
+    final float mom = (float) momentum;
+    final float keep = (float) (1 - dampening);
+    final float negLr = (float) -learningRate;
+    for (int k = 0; k < parameters.size(); k++) {
+      Parameter parameter = parameters.get(k);
+      float[] p = parameter.value().data();
+      float[] g = parameter.grad().data();
+      boolean first = useMomentum && buffers[k] == null;
+      if (first) {
+        buffers[k] = new float[p.length];
+      }
+      float[] b = buffers[k];
+      for (int i = 0; i < p.length; i++) {
+        float d = g[i];
+        if (decay) {
+          d = FloatMath.fma(wd, p[i], d);
+        }
+        if (useMomentum) {
+          float bi = first ? d : FloatMath.fma(keep, d, b[i] * mom);
+          b[i] = bi;
+          d = nesterov ? FloatMath.fma(mom, bi, d) : bi;
+        }
+        p[i] = FloatMath.fma(negLr, d, p[i]);
+      }
+    }
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+
+  @Override
+  public double learningRate() {
+    return learningRate;
+  }
+
+  @Override
+  public void setLearningRate(double learningRate) {
+    this.learningRate = Checks.finite("learning rate", learningRate);
+  }
+
+  /** SGD's momentum coefficient. */
+  @Override
+  public double momentum() {
+    return momentum;
+  }
+
+  @Override
+  public void setMomentum(double momentum) {
+    Checks.atLeastZero("momentum value", momentum);
+    if (nesterov && momentum <= 0) {
+      throw new UserError("Nesterov momentum requires a momentum and zero dampening");
+    }
+    this.momentum = momentum;
+  }
+
+  public double dampening() {
+    return dampening;
+  }
+
+  public boolean nesterov() {
+    return nesterov;
+  }
+
+  public double weightDecay() {
+    return weightDecay;
+  }
+}
