@@ -614,9 +614,20 @@ public final class MnistSource {
     }
   }
 
-  private static String describe(Exception e) {
-    String message = e.getMessage();
-    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  /** The first message along the cause chain (the HTTP client's ConnectException has none of its own). */
+  private static String describe(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+        return "host not found";
+      }
+      if (t instanceof java.net.http.HttpConnectTimeoutException) {
+        return "connection timed out";
+      }
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
+    }
+    return e instanceof java.net.ConnectException ? "cannot connect" : e.getClass().getSimpleName();
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

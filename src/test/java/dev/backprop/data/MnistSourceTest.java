@@ -277,6 +277,20 @@ class MnistSourceTest {
   }
 
   @Test
+  void anUnreachableMirrorIsReportedReadably() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    URI unreachable = URI.create("http://127.0.0.1:" + closedPort + "/mnist/");
+
+    assertThatThrownBy(() -> source().mirrors(List.of(unreachable)).build().load(null))
+        .isInstanceOf(UserError.class)
+        .hasMessageContaining(unreachable + "train-images-idx3-ubyte.gz: ")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("ConnectException"));
+  }
+
+  @Test
   void downloadsThatNeverVerifyAreRejectedAndNothingIsCached() throws IOException {
     serve("m1", SyntheticMnist.content(30, 10, 99));
 
