@@ -8,6 +8,10 @@ import java.util.List;
  * for the last forward, <em>adds</em> dLoss/dParameter into each parameter's gradient buffer, and returns
  * dLoss/dInput. Shapes include the batch dimension; per-sample shapes (C, H, W) are used by
  * {@link #outputShape}.
+ *
+ * <p>A layer never modifies its input or the gradient it is given. The tensors it returns are its own buffers,
+ * overwritten by its next forward / backward (identity layers such as Dropout in eval mode return their argument
+ * itself). Layers that keep their input for backward (Conv2d, Linear) need it unchanged until then.
  */
 public interface Layer {
 
@@ -24,5 +28,23 @@ public interface Layer {
 
   default List<Buffer> buffers() {
     return List.of();
+  }
+
+  /** Trainable parameters (sum of the parameter sizes): torchsummary's "Trainable params". */
+  default long parameterCount() {
+    long count = 0;
+    for (Parameter p : parameters()) {
+      count += p.size();
+    }
+    return count;
+  }
+
+  /** Elements of saved, untrained state (BatchNorm running statistics and counters); not in parameterCount. */
+  default long bufferCount() {
+    long count = 0;
+    for (Buffer b : buffers()) {
+      count += b.value().size();
+    }
+    return count;
   }
 }

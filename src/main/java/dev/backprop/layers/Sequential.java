@@ -89,6 +89,16 @@ public final class Sequential implements Layer {
     return named;
   }
 
+  /** PyTorch's layout: one "(index): layer" line per layer. */
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder("Sequential(\n");
+    for (int i = 0; i < layers.size(); i++) {
+      s.append("  (").append(i).append("): ").append(layers.get(i)).append('\n');
+    }
+    return s.append(')').toString();
+  }
+
   public void zeroGrad() {
     for (Parameter p : parameters()) {
       p.zeroGrad();

@@ -1,0 +1,219 @@
+package dev.backprop.layers;
+
+import dev.backprop.tensor.Tensor;
+import java.util.List;
+
+/**
+ * Batch normalisation over (N, H, W) for each channel, as torch.nn.BatchNorm2d(C) with eps 1e-5, momentum 0.1,
+ * affine weight (γ, init 1) and bias (β, init 0), and tracked running statistics.
+ *
+ * <pre>
+ *   training   mean, var = batch mean and biased variance of channel c over its M = N·H·W values
+ *              running_mean = 0.9·running_mean + 0.1·mean
+ *              running_var  = 0.9·running_var  + 0.1·var·M/(M−1)    (unbiased, as PyTorch)
+ *              num_batches_tracked += 1
+ *   eval       mean, var = running_mean, running_var
+ *   both       rstd = 1/√(var + eps),  x̂ = (x − mean)·rstd,  y = γ·x̂ + β
+ * </pre>
+ *
+ * Backward caches x̂ and rstd. In training the batch statistics depend on x, giving the compact formula
+ * dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) with dx̂ = γ·dy; in eval mode dx = γ·rstd·dy.
+ * Channel sums are taken in double.
+ */
+public final class BatchNorm2d implements Layer {
+  public static final double EPS = 1e-5;
+  public static final double MOMENTUM = 0.1;
+
+  private final int channels;
+  private final Parameter weight; // γ [C]
+  private final Parameter bias; // β [C]
+  private final Tensor runningMean; // [C]
+  private final Tensor runningVar; // [C]
+  private final Tensor numBatchesTracked; // [] (a scalar, as PyTorch's 0-dim int64)
+  private final List<Parameter> parameters;
+  private final List<Buffer> buffers;
+
+  private final float[] rstd; // [C], of the last forward
+  private boolean lastTraining;
+  private Tensor xhat; // [N, C, H, W]
+  private Tensor output;
+  private Tensor gradInput;
+
+  public BatchNorm2d(int channels) {
+    if (channels < 1) {
+      throw new IllegalArgumentException("BatchNorm2d: channels must be positive, got " + channels);
+    }
+    this.channels = channels;
+    this.weight = new Parameter("weight", Tensor.zeros(channels));
+    weight.value().fill(1f);
+    this.bias = new Parameter("bias", Tensor.zeros(channels));
+    this.runningMean = Tensor.zeros(channels);
+    this.runningVar = Tensor.zeros(channels);
+    runningVar.fill(1f);
+    this.numBatchesTracked = Tensor.zeros();
+    this.parameters = List.of(weight, bias);
+    this.buffers =
+        List.of(
+            new Buffer("running_mean", runningMean, false),
+            new Buffer("running_var", runningVar, false),
+            new Buffer("num_batches_tracked", numBatchesTracked, true));
+    this.rstd = new float[channels];
+  }
+
+  public Parameter weight() {
+    return weight;
+  }
+
+  public int channels() {
+    return channels;
+  }
+
+  public Parameter bias() {
+    return bias;
+  }
+
+  public Tensor runningMean() {
+    return runningMean;
+  }
+
+  public Tensor runningVar() {
+    return runningVar;
+  }
+
+  /** Training forwards seen so far (PyTorch's num_batches_tracked). */
+  public long numBatchesTracked() {
+    return (long) numBatchesTracked.data()[0];
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+
+  @Override
+  public List<Buffer> buffers() {
+    return buffers;
+  }
+
+  @Override
+  public int[] outputShape(int[] inputShape) {
+    checkChannels(inputShape[0]);
+    return inputShape.clone();
+  }
+
+  private void checkChannels(int c) {
+    if (c != channels) {
+      throw new IllegalArgumentException("BatchNorm2d expects " + channels + " channels, got " + c);
+    }
+  }
+
+  // x [N, C, H, W] -> y [N, C, H, W]
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    Shapes.requireRank(x, 4, "BatchNorm2d");
+    checkChannels(x.dim(1));
+    int n = x.dim(0);
+    int hw = x.dim(2) * x.dim(3);
+    int m = n * hw;
+    if (training && m < 2) {
+      throw new IllegalArgumentException(
+          "BatchNorm2d: expected more than 1 value per channel when training, got input " + x);
+    }
+    xhat = Shapes.like(xhat, x);
+    output = Shapes.like(output, x);
+    lastTraining = training;
+    float[] in = x.data();
+    float[] xh = xhat.data();
+    float[] y = output.data();
+    float[] gamma = weight.value().data();
+    float[] beta = bias.value().data();
+    float[] rm = runningMean.data();
+    float[] rv = runningVar.data();
+    for (int c = 0; c < channels; c++) {
+      double mean;
+      double var;
+      if (training) {
+        double sum = 0;
+        for (int s = 0; s < n; s++) {
+          for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
+            sum += in[i];
+          }
+        }
+        mean = sum / m;
+        double sq = 0;
+        for (int s = 0; s < n; s++) {
+          for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
+            double d = in[i] - mean;
+            sq += d * d;
+          }
+        }
+        var = sq / m;
+        rm[c] = (float) ((1 - MOMENTUM) * rm[c] + MOMENTUM * mean);
+        rv[c] = (float) ((1 - MOMENTUM) * rv[c] + MOMENTUM * var * m / (m - 1));
+      } else {
+        mean = rm[c];
+        var = rv[c];
+      }
+      float r = (float) (1.0 / Math.sqrt(var + EPS));
+      float mu = (float) mean;
+      rstd[c] = r;
+      float g = gamma[c];
+      float b = beta[c];
+      for (int s = 0; s < n; s++) {
+        for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
+          float v = (in[i] - mu) * r;
+          xh[i] = v;
+          y[i] = g * v + b;
+        }
+      }
+    }
+    if (training) {
+      numBatchesTracked.data()[0] += 1f;
+    }
+    return output;
+  }
+
+  // dy [N, C, H, W] -> dx [N, C, H, W]; dγ += Σ dy·x̂, dβ += Σ dy
+  @Override
+  public Tensor backward(Tensor gradOutput) {
+    Shapes.requireGradient(gradOutput, output, "BatchNorm2d");
+    int n = output.dim(0);
+    int hw = output.dim(2) * output.dim(3);
+    int m = n * hw;
+    gradInput = Shapes.like(gradInput, output);
+    float[] dy = gradOutput.data();
+    float[] dx = gradInput.data();
+    float[] xh = xhat.data();
+    float[] gamma = weight.value().data();
+    float[] dGamma = weight.grad().data();
+    float[] dBeta = bias.grad().data();
+    for (int c = 0; c < channels; c++) {
+      double sumDy = 0;
+      double sumDyXhat = 0;
+      for (int s = 0; s < n; s++) {
+        for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
+          sumDy += dy[i];
+          sumDyXhat += dy[i] * xh[i];
+        }
+      }
+      dGamma[c] += (float) sumDyXhat;
+      dBeta[c] += (float) sumDy;
+      float g = gamma[c];
+      float scale = g * rstd[c];
+      // With batch statistics: dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)); with running ones: γ·rstd·dy.
+      float meanDy = lastTraining ? (float) (sumDy / m) : 0f;
+      float meanDyXhat = lastTraining ? (float) (sumDyXhat / m) : 0f;
+      for (int s = 0; s < n; s++) {
+        for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
+          dx[i] = scale * (dy[i] - meanDy - xh[i] * meanDyXhat);
+        }
+      }
+    }
+    return gradInput;
+  }
+
+  @Override
+  public String toString() {
+    return "BatchNorm2d(" + channels + ", eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)";
+  }
+}

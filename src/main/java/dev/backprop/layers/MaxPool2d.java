@@ -1,0 +1,111 @@
+package dev.backprop.layers;
+
+import dev.backprop.tensor.Tensor;
+
+/**
+ * Max pooling over k×k windows with the given stride, no padding, floor mode: OH = (H − k) / stride + 1. The
+ * window's gradient goes to the first maximum in row-major order (as PyTorch's CPU kernel, which also lets a NaN
+ * win, so NaN propagates). Windows may overlap (stride < k); gradients then add.
+ */
+public final class MaxPool2d implements Layer {
+  private final int kernel;
+  private final int stride;
+
+  private int[] argmax; // [N·C·OH·OW]: flat input index of each window's maximum
+  private Tensor input;
+  private Tensor output;
+  private Tensor gradInput;
+
+  public MaxPool2d(int kernel, int stride) {
+    if (kernel < 1 || stride < 1) {
+      throw new IllegalArgumentException("MaxPool2d: kernel and stride must be positive");
+    }
+    this.kernel = kernel;
+    this.stride = stride;
+  }
+
+  /** stride = kernel, as torch.nn.MaxPool2d(kernel). */
+  public MaxPool2d(int kernel) {
+    this(kernel, kernel);
+  }
+
+  public int kernel() {
+    return kernel;
+  }
+
+  public int stride() {
+    return stride;
+  }
+
+  private int outSize(int size) {
+    if (size < kernel) {
+      throw new IllegalArgumentException("MaxPool2d: input size " + size + " is smaller than the kernel " + kernel);
+    }
+    return (size - kernel) / stride + 1;
+  }
+
+  @Override
+  public int[] outputShape(int[] inputShape) {
+    return new int[] {inputShape[0], outSize(inputShape[1]), outSize(inputShape[2])};
+  }
+
+  // x [N, C, H, W] -> y [N, C, OH, OW]
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    Shapes.requireRank(x, 4, "MaxPool2d");
+    int planes = x.dim(0) * x.dim(1);
+    int h = x.dim(2);
+    int w = x.dim(3);
+    int oh = outSize(h);
+    int ow = outSize(w);
+    input = x;
+    output = Tensor.reuseOrAllocate(output, x.dim(0), x.dim(1), oh, ow);
+    if (argmax == null || argmax.length != output.size()) {
+      argmax = new int[output.size()];
+    }
+    float[] in = x.data();
+    float[] y = output.data();
+    int o = 0;
+    for (int p = 0; p < planes; p++) {
+      int plane = p * h * w;
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int best = plane + i * stride * w + j * stride;
+          float max = in[best];
+          for (int ki = 0; ki < kernel; ki++) {
+            int row = plane + (i * stride + ki) * w + j * stride;
+            for (int kj = 0; kj < kernel; kj++) {
+              float v = in[row + kj];
+              if (v > max || Float.isNaN(v)) {
+                max = v;
+                best = row + kj;
+              }
+            }
+          }
+          y[o] = max;
+          argmax[o++] = best;
+        }
+      }
+    }
+    return output;
+  }
+
+  // dy [N, C, OH, OW] -> dx [N, C, H, W]: each dy goes to its window's argmax
+  @Override
+  public Tensor backward(Tensor gradOutput) {
+    Shapes.requireGradient(gradOutput, output, "MaxPool2d");
+    gradInput = Shapes.like(gradInput, input);
+    gradInput.fill(0f);
+    float[] dy = gradOutput.data();
+    float[] dx = gradInput.data();
+    for (int o = 0; o < dy.length; o++) {
+      dx[argmax[o]] += dy[o];
+    }
+    return gradInput;
+  }
+
+  @Override
+  public String toString() {
+    return "MaxPool2d(kernel_size=%d, stride=%d, padding=0, dilation=1, ceil_mode=False)".formatted(kernel, stride);
+  }
+}
