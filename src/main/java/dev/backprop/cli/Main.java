@@ -1,10 +1,6 @@
 package dev.backprop.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.util.Properties;
 import dev.backprop.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +13,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Backpropagation worked by hand, then done for real on the CPU.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {
+      TrainCommand.class,
+      SummaryCommand.class,
+      EvalCommand.class,
+      PredictCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   /** Exit code for mistakes in what the user asked for (bad option, missing file, ...). */
@@ -78,20 +80,12 @@ public final class Main implements Runnable {
     return 1;
   }
 
-  /** Reads the version Maven filtered into the jar's resources. */
+  /** Names the program, its version and the Java it runs on. */
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() {
-      Properties properties = new Properties();
-      try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
-        if (in != null) {
-          properties.load(in);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
       return new String[] {
-        "backprop " + properties.getProperty("version", "unknown"),
+        "backprop " + Versions.backprop(),
         "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"
       };
     }

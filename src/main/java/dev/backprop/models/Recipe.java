@@ -1,5 +1,8 @@
 package dev.backprop.models;
 
+import dev.backprop.UserError;
+import java.util.List;
+
 /**
  * How a model is trained by default: optimizer, learning-rate schedule, epochs, batch size and augmentation.
  * Command-line options override single fields.
@@ -22,6 +25,32 @@ public record Recipe(
     int epochs,
     int batchSize,
     double rotationDegrees) {
+
+  /** Rejects settings that cannot train, with one line naming the option. */
+  public void validate() {
+    require(epochs >= 1, "--epochs must be at least 1");
+    require(batchSize >= 1, "--batch-size must be at least 1");
+    require(lr > 0 && Double.isFinite(lr), "--lr must be a positive number");
+    require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1)");
+    require(weightDecay >= 0, "--weight-decay must not be negative");
+    require(rotationDegrees >= 0 && rotationDegrees <= 180, "--rotation must be between 0 and 180 degrees");
+    require(List.of("sgd", "adam", "adamw").contains(optimizer), "--optimizer must be sgd, adam or adamw");
+    switch (schedule) {
+      case "onecycle" -> require(maxLr > 0 && Double.isFinite(maxLr), "--max-lr must be a positive number");
+      case "step" -> {
+        require(stepSize >= 1, "--step-size must be at least 1");
+        require(gamma > 0 && gamma <= 1, "--gamma must be in (0, 1]");
+      }
+      case "none" -> { }
+      default -> throw new UserError("--schedule must be onecycle, step or none");
+    }
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new UserError(message);
+    }
+  }
 
   static Recipe sgdOneCycle(double maxLr, int epochs) {
     return new Recipe("sgd", 0.01, 0.9, false, 0, "onecycle", maxLr, 0, 0, epochs, 128, 7);

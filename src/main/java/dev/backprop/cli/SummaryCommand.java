@@ -1,0 +1,28 @@
+package dev.backprop.cli;
+
+import dev.backprop.models.ModelSummary;
+import dev.backprop.tensor.Rng;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "summary", mixinStandardHelpOptions = true,
+    description = "Print a model's layers, output shapes, parameters, receptive field and MACs.")
+final class SummaryCommand implements Callable<Integer> {
+  @Mixin ModelChoice modelChoice;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    var out = spec.commandLine().getOut();
+    if (modelChoice.arch == null) {
+      out.println(modelChoice.model + ": " + modelChoice.entry().description());
+    }
+    out.println("arch: " + modelChoice.architecture());
+    out.print(ModelSummary.of(modelChoice.build(new Rng(0)), new int[] {1, 28, 28}).render());
+    out.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,260 @@
+package dev.backprop.cli;
+
+import dev.backprop.UserError;
+import dev.backprop.data.Augmentation;
+import dev.backprop.data.BatchLoader;
+import dev.backprop.data.Mnist;
+import dev.backprop.data.MnistSource;
+import dev.backprop.data.MnistSet;
+import dev.backprop.layers.Sequential;
+import dev.backprop.loss.NllLoss;
+import dev.backprop.models.ModelSummary;
+import dev.backprop.models.Recipe;
+import dev.backprop.optim.Adam;
+import dev.backprop.optim.AdamW;
+import dev.backprop.optim.LrSchedule;
+import dev.backprop.optim.OneCycleLR;
+import dev.backprop.optim.Optimizer;
+import dev.backprop.optim.Sgd;
+import dev.backprop.optim.StepLR;
+import dev.backprop.plot.TrainingCurves;
+import dev.backprop.tensor.Rng;
+import dev.backprop.train.Checkpoint;
+import dev.backprop.train.EpochMetrics;
+import dev.backprop.train.Evaluation;
+import dev.backprop.train.MetricsCsv;
+import dev.backprop.train.RunConfig;
+import dev.backprop.train.Trainer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+      "Train a model on MNIST: prints the summary, a progress bar per epoch and a test line per epoch.",
+      "Writes metrics.csv, config.json, model.safetensors (last epoch), best.safetensors and curves.png.",
+      "Ctrl-C stops; the last completed epoch is already saved."
+    })
+final class TrainCommand implements Callable<Integer> {
+  @Mixin ModelChoice modelChoice;
+  @Mixin DataOption dataOption;
+
+  @Option(names = "--epochs", description = "Epochs (default: the recipe's).") Integer epochs;
+  @Option(names = "--batch-size", description = "Images per batch (default: the recipe's).") Integer batchSize;
+  @Option(names = "--optimizer", description = "sgd, adam or adamw (default: the recipe's).") String optimizer;
+  @Option(names = "--lr", description = "Learning rate; with onecycle the starting point is max-lr/25.")
+  Double lr;
+  @Option(names = "--momentum", description = "SGD momentum (default: the recipe's).") Double momentum;
+  @Option(names = "--nesterov", negatable = true, description = "Nesterov momentum for SGD.") Boolean nesterov;
+  @Option(names = "--weight-decay", description = "L2 penalty (decoupled for adamw).") Double weightDecay;
+  @Option(names = "--schedule", description = "onecycle (per batch), step (per epoch) or none.") String schedule;
+  @Option(names = "--max-lr", description = "Peak learning rate of onecycle.") Double maxLr;
+  @Option(names = "--step-size", description = "Epochs between StepLR decays.") Integer stepSize;
+  @Option(names = "--gamma", description = "StepLR decay factor.") Double gamma;
+  @Option(names = "--rotation", description = "Random rotation range in degrees (default: the recipe's).")
+  Double rotation;
+  @Option(names = "--translate", defaultValue = "0",
+      description = "Random translation as a fraction of the image side (random affine), e.g. 0.1.")
+  double translate;
+  @Option(names = "--scale", split = ",", paramLabel = "MIN,MAX",
+      description = "Random scale range (random affine), e.g. 0.9,1.1.")
+  double[] scale;
+  @Option(names = "--no-augment", description = "Train on the images as they are.") boolean noAugment;
+  @Option(names = "--seed", defaultValue = "1", description = "Seed for initialisation, shuffling, "
+      + "augmentation and dropout. Default: ${DEFAULT-VALUE}.") long seed;
+  @Option(names = "--threads", description = "Worker threads (default: available processors).") Integer threads;
+  @Option(names = "--limit", paramLabel = "N", description = "Train on the first N images only (quick checks).")
+  Integer limit;
+  @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/<model>-<time>).")
+  Path out;
+  @Option(names = "--force", description = "Write into a non-empty --out directory, replacing its files.")
+  boolean force;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter stdout = spec.commandLine().getOut();
+    Recipe recipe = effectiveRecipe();
+    int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+    if (threadCount < 1) {
+      throw new UserError("--threads must be at least 1");
+    }
+    Augmentation augmentation = augmentation(recipe);
+    Path runDir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
+
+    Mnist mnist = dataOption.load(spec.commandLine().getErr());
+    MnistSet trainSet = mnist.train();
+    if (limit != null) {
+      if (limit < 1) {
+        throw new UserError("--limit must be at least 1");
+      }
+      trainSet = trainSet.limit(Math.min(limit, trainSet.size()));
+    }
+
+    Sequential model = modelChoice.build(new Rng(seed));
+    stdout.print(ModelSummary.of(model, new int[] {1, 28, 28}).render());
+    stdout.printf(Locale.ROOT, "%s on %,d training / %,d test images from %s; %s%n", modelChoice.displayName(),
+        trainSet.size(), mnist.test().size(), mnist.directory(), describe(recipe, augmentation));
+    stdout.flush();
+
+    RunConfig config = new RunConfig(Versions.backprop(), modelChoice.displayName(), modelChoice.architecture(),
+        recipe, augmentation.degrees(), augmentation.translate(), augmentation.minScale(), augmentation.maxScale(),
+        seed, threadCount, trainSet.size(), mnist.directory().toString(), mnist.canonical(),
+        LocalDateTime.now().toString(), Runtime.version().toString());
+    config.write(runDir.resolve("config.json"));
+
+    Optimizer opt = optimizer(recipe, model);
+    int batchesPerEpoch = (trainSet.size() + recipe.batchSize() - 1) / recipe.batchSize();
+    LrSchedule perBatch = recipe.schedule().equals("onecycle")
+        ? OneCycleLR.withDefaults(opt, recipe.maxLr(), recipe.epochs(), batchesPerEpoch) : null;
+    LrSchedule perEpoch = recipe.schedule().equals("step")
+        ? new StepLR(opt, recipe.stepSize(), recipe.gamma()) : null;
+    Trainer trainer = new Trainer(model, new NllLoss(), opt, perBatch, perEpoch);
+
+    Map<String, String> metadata = Map.of(Checkpoint.ARCH, modelChoice.architecture(),
+        Checkpoint.MODEL, modelChoice.displayName());
+    List<EpochMetrics> history = new ArrayList<>();
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread stopOnInterrupt = new Thread(() -> {
+      trainer.requestStop();
+      try {
+        finished.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "stop-training");
+    Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
+    try (BatchLoader trainLoader = new BatchLoader(trainSet,
+            BatchLoader.Options.training(recipe.batchSize(), seed).withAugmentation(augmentation));
+        BatchLoader testLoader = new BatchLoader(mnist.test(), BatchLoader.Options.evaluation(1000))) {
+      double best = -1;
+      for (int epoch = 1; epoch <= recipe.epochs(); epoch++) {
+        double epochLr = opt.learningRate();
+        long start = System.nanoTime();
+        Trainer.EpochResult result;
+        try (EpochProgress progress = EpochProgress.start(
+            String.format(Locale.ROOT, "Epoch %d/%d", epoch, recipe.epochs()), trainSet.size())) {
+          result = trainer.trainEpoch(trainLoader, epoch - 1, progress);
+        }
+        if (!result.completed()) {
+          stdout.printf("Stopped during epoch %d; %s%n", epoch, epoch == 1 ? "no epoch completed."
+              : "model.safetensors holds epoch " + (epoch - 1) + " in " + runDir);
+          stdout.flush();
+          return 130;
+        }
+        Evaluation test = trainer.evaluate(testLoader);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        EpochMetrics metrics = new EpochMetrics(epoch, epochLr, result.loss(), result.accuracy(), test.loss(),
+            test.accuracy(), seconds);
+        history.add(metrics);
+        MetricsCsv.append(runDir.resolve("metrics.csv"), metrics);
+        Checkpoint.save(runDir.resolve("model.safetensors"), model, withEpoch(metadata, metrics));
+        boolean improved = test.accuracy() > best;
+        if (improved) {
+          best = test.accuracy();
+          Checkpoint.save(runDir.resolve("best.safetensors"), model, withEpoch(metadata, metrics));
+        }
+        TrainingCurves.write(runDir.resolve("curves.png"), history);
+        stdout.printf(Locale.ROOT,
+            "Epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %d/%d (%.2f%%)  lr %.4f  %.1fs%s%n",
+            epoch, recipe.epochs(), result.loss(), result.accuracy(), test.loss(), test.correct(), test.total(),
+            test.accuracy(), epochLr, seconds, improved ? "  *" : "");
+        stdout.flush();
+      }
+      EpochMetrics bestEpoch = history.stream()
+          .max((a, b) -> Double.compare(a.testAccuracy(), b.testAccuracy())).orElseThrow();
+      stdout.printf(Locale.ROOT, "Best test accuracy %.2f%% at epoch %d; final %.2f%%. Run saved in %s%n",
+          bestEpoch.testAccuracy(), bestEpoch.epoch(), history.get(history.size() - 1).testAccuracy(), runDir);
+      stdout.flush();
+      return 0;
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook is running and waits for the latch released above.
+      }
+    }
+  }
+
+  private static Map<String, String> withEpoch(Map<String, String> metadata, EpochMetrics metrics) {
+    Map<String, String> all = new java.util.LinkedHashMap<>(metadata);
+    all.put("backprop.epoch", Integer.toString(metrics.epoch()));
+    all.put("backprop.test_acc", Double.toString(metrics.testAccuracy()));
+    return all;
+  }
+
+  private Path defaultRunDirectory() {
+    String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return Path.of("runs", modelChoice.displayName() + "-" + time);
+  }
+
+  /** The zoo model's recipe with the command-line overrides applied. */
+  private Recipe effectiveRecipe() {
+    Recipe r = modelChoice.entry().recipe();
+    Recipe recipe = new Recipe(
+        optimizer != null ? optimizer : r.optimizer(),
+        lr != null ? lr : r.lr(),
+        momentum != null ? momentum : r.momentum(),
+        nesterov != null ? nesterov : r.nesterov(),
+        weightDecay != null ? weightDecay : r.weightDecay(),
+        schedule != null ? schedule : r.schedule(),
+        maxLr != null ? maxLr : r.maxLr(),
+        stepSize != null ? stepSize : r.stepSize(),
+        gamma != null ? gamma : r.gamma(),
+        epochs != null ? epochs : r.epochs(),
+        batchSize != null ? batchSize : r.batchSize(),
+        rotation != null ? rotation : r.rotationDegrees());
+    recipe.validate();
+    return recipe;
+  }
+
+  private Augmentation augmentation(Recipe recipe) {
+    if (noAugment) {
+      return Augmentation.NONE;
+    }
+    Augmentation a = Augmentation.rotation(recipe.rotationDegrees()).withTranslate(translate);
+    if (scale != null) {
+      if (scale.length != 2) {
+        throw new UserError("--scale takes two numbers, MIN,MAX");
+      }
+      a = a.withScale(scale[0], scale[1]);
+    }
+    return a;
+  }
+
+  private static Optimizer optimizer(Recipe recipe, Sequential model) {
+    var params = model.parameters();
+    return switch (recipe.optimizer()) {
+      case "sgd" -> new Sgd(params, recipe.lr(), recipe.momentum(), 0, recipe.nesterov(), recipe.weightDecay());
+      case "adam" -> new Adam(params, recipe.lr(), 0.9, 0.999, 1e-8, recipe.weightDecay());
+      case "adamw" -> new AdamW(params, recipe.lr(), 0.9, 0.999, 1e-8, recipe.weightDecay());
+      default -> throw new UserError("unknown optimizer '" + recipe.optimizer() + "' (sgd, adam, adamw)");
+    };
+  }
+
+  private static String describe(Recipe r, Augmentation a) {
+    String schedule = switch (r.schedule()) {
+      case "onecycle" -> String.format(Locale.ROOT, "one-cycle to lr %.3g", r.maxLr());
+      case "step" -> String.format(Locale.ROOT, "lr %.3g x%.3g every %d epochs", r.lr(), r.gamma(), r.stepSize());
+      default -> String.format(Locale.ROOT, "lr %.3g", r.lr());
+    };
+    return String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d, %s", r.optimizer(), schedule, r.epochs(),
+        r.batchSize(), a.isIdentity() ? "no augmentation" : a.toString());
+  }
+}

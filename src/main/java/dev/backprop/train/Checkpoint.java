@@ -1,0 +1,93 @@
+package dev.backprop.train;
+
+import dev.backprop.UserError;
+import dev.backprop.io.Safetensors;
+import dev.backprop.io.SafetensorsFile;
+import dev.backprop.io.SafetensorsWriter;
+import dev.backprop.layers.Buffer;
+import dev.backprop.layers.Parameter;
+import dev.backprop.layers.Sequential;
+import dev.backprop.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model's state_dict as a safetensors file, under the names PyTorch's nn.Sequential uses, so the same file
+ * loads into the equivalent PyTorch model and back. Metadata (architecture, epoch, accuracy) rides along in the
+ * header; files saved by PyTorch simply have none.
+ */
+public final class Checkpoint {
+  /** Metadata key holding the architecture in the --arch language, so eval/predict can rebuild the model. */
+  public static final String ARCH = "backprop.arch";
+  public static final String MODEL = "backprop.model";
+
+  private Checkpoint() {}
+
+  /** Writes atomically (temporary file, then rename): an interrupted save never leaves a torn checkpoint. */
+  public static void save(Path file, Sequential model, Map<String, String> metadata) throws IOException {
+    SafetensorsWriter writer = Safetensors.writer();
+    metadata.forEach(writer::metadata);
+    for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+      writer.put(e.getKey(), e.getValue().value());
+    }
+    for (Map.Entry<String, Buffer> e : model.namedBuffers().entrySet()) {
+      Buffer buffer = e.getValue();
+      if (buffer.integer()) {
+        float[] values = buffer.value().data();
+        long[] longs = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+          longs[i] = (long) values[i];
+        }
+        writer.putLongs(e.getKey(), longs, buffer.value().shape());
+      } else {
+        writer.put(e.getKey(), buffer.value());
+      }
+    }
+    writer.write(file);
+  }
+
+  public static Map<String, String> metadata(Path file) {
+    return Safetensors.read(file).metadata();
+  }
+
+  /**
+   * Copies every tensor of {@code file} into {@code model}. The names must match exactly, both ways, and the
+   * shapes too; otherwise one error lists what is missing, unexpected or mis-shaped (as PyTorch's
+   * load_state_dict does).
+   */
+  public static void load(Path file, Sequential model) {
+    SafetensorsFile st = Safetensors.read(file);
+    Map<String, Tensor> targets = new LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> targets.put(name, p.value()));
+    model.namedBuffers().forEach((name, b) -> targets.put(name, b.value()));
+    List<String> problems = new ArrayList<>();
+    for (String name : targets.keySet()) {
+      if (!st.contains(name)) {
+        problems.add("missing " + name);
+      } else if (!Arrays.equals(st.shape(name), targets.get(name).shape())
+          && !(st.shape(name).length == 0 && targets.get(name).size() == 1)) {
+        problems.add(name + " has shape " + Arrays.toString(st.shape(name)) + ", the model needs "
+            + Arrays.toString(targets.get(name).shape()));
+      }
+    }
+    for (String name : st.names()) {
+      if (!targets.containsKey(name)) {
+        problems.add("unexpected " + name);
+      }
+    }
+    if (!problems.isEmpty()) {
+      String shown = String.join(", ", problems.subList(0, Math.min(6, problems.size())));
+      throw new UserError(file + " does not fit the model: " + shown
+          + (problems.size() > 6 ? " (and " + (problems.size() - 6) + " more)" : ""));
+    }
+    targets.forEach((name, target) -> {
+      float[] values = st.tensor(name).data();
+      System.arraycopy(values, 0, target.data(), 0, values.length);
+    });
+  }
+}
