@@ -45,6 +45,9 @@ public final class ArchSpec {
   private static final Pattern DROPOUT = Pattern.compile("(dd|d)(0?\\.\\d+|0|1\\.0*)");
   private static final Pattern FULLY_CONNECTED = Pattern.compile("fc(\\d+)(r)?");
 
+  /** Sizes above this are typos, and would overflow the shape arithmetic. */
+  private static final int LARGEST_SIZE = 100_000;
+
   private ArchSpec() {}
 
   /** Builds the model described by {@code spec}, drawing initial weights from {@code rng}. */
@@ -145,7 +148,12 @@ public final class ArchSpec {
   }
 
   private static int[] checkedOutputShape(Layer layer, int[] shape, String token) {
-    int[] out = layer.outputShape(shape);
+    int[] out;
+    try {
+      out = layer.outputShape(shape);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("'" + token + "' shrinks the feature maps to nothing (input " + describe(shape) + ")");
+    }
     for (int d : out) {
       if (d < 1) {
         throw new UserError("'" + token + "' shrinks the feature maps to nothing (input " + describe(shape) + ")");
@@ -167,9 +175,6 @@ public final class ArchSpec {
     }
     return value;
   }
-
-  /** Sizes above this are typos, and would overflow the shape arithmetic. */
-  private static final int LARGEST_SIZE = 100_000;
 
   private static int number(String digits, String token) {
     if (digits.length() > 6 || Integer.parseInt(digits) > LARGEST_SIZE) {

@@ -37,7 +37,7 @@ class ZooTest {
     assertThat(classifier.name()).isEqualTo("Conv2d-25");
     assertThat(classifier.receptiveField()).isEqualTo(24);
     assertThat(summary.rows().get(25).receptiveField()).isEqualTo(28);
-    assertThat(summary.rows().get(25).jump()).isEqualTo(4);
+    assertThat(summary.rows().get(25).jump()).isEqualTo(6);
     assertThat(summary.render())
         .contains("Total params: 15,738")
         .contains("Trainable params: 15,738")
