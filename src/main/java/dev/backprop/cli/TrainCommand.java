@@ -94,19 +94,16 @@ final class TrainCommand implements Callable<Integer> {
     if (threadCount < 1) {
       throw new UserError("--threads must be at least 1");
     }
+    if (limit != null && limit < 1) {
+      throw new UserError("--limit must be at least 1");
+    }
     Augmentation augmentation = augmentation(recipe);
-    Path runDir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
+    Sequential model = modelChoice.build(new Rng(seed));
 
     Mnist mnist = dataOption.load(spec.commandLine().getErr());
-    MnistSet trainSet = mnist.train();
-    if (limit != null) {
-      if (limit < 1) {
-        throw new UserError("--limit must be at least 1");
-      }
-      trainSet = trainSet.limit(Math.min(limit, trainSet.size()));
-    }
+    MnistSet trainSet = limit == null ? mnist.train() : mnist.train().limit(Math.min(limit, mnist.train().size()));
+    Path runDir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
 
-    Sequential model = modelChoice.build(new Rng(seed));
     stdout.print(ModelSummary.of(model, new int[] {1, 28, 28}).render());
     stdout.printf(Locale.ROOT, "%s on %,d training / %,d test images from %s; %s%n", modelChoice.displayName(),
         trainSet.size(), mnist.test().size(), mnist.directory(), describe(recipe, augmentation));

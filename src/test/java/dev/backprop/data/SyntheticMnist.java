@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
 /** Small IDX files made up for tests: deterministic pixels and labels, raw or gzipped. */
-final class SyntheticMnist {
+public final class SyntheticMnist {
   private SyntheticMnist() {}
 
   /** IDX bytes: the magic, the dimensions, then the data. */
@@ -89,6 +89,11 @@ final class SyntheticMnist {
     files.put(MnistFile.TEST_IMAGES, images(test, 28, 28, seed + 2));
     files.put(MnistFile.TEST_LABELS, labelFile(test, seed + 3));
     return files;
+  }
+
+  /** A directory of gzipped synthetic MNIST-named files (random pixels and labels), for command-line tests. */
+  public static Path directory(Path dir, int train, int test, long seed) {
+    return write(dir, content(train, test, seed), true);
   }
 
   /** Writes the files into {@code dir} under their MNIST names, gzipped or raw; returns {@code dir}. */

@@ -1,0 +1,145 @@
+package dev.backprop.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.backprop.cli.MainTest.Run;
+import dev.backprop.data.SyntheticMnist;
+import dev.backprop.train.EpochMetrics;
+import dev.backprop.train.MetricsCsv;
+import dev.backprop.train.RunConfig;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** train, eval and predict as a user runs them, on a small synthetic data set (and on MNIST when available). */
+class TrainCommandTest {
+  @TempDir static Path shared;
+  static Path data;
+  static Path run;
+  static Run firstRun;
+
+  @BeforeAll
+  static void trainTwoEpochsOnSyntheticData() {
+    data = SyntheticMnist.directory(shared.resolve("data"), 96, 40, 7);
+    run = shared.resolve("run");
+    firstRun = MainTest.run("train", "--data", data.toString(), "--epochs", "2", "--batch-size", "32",
+        "--out", run.toString(), "--seed", "3");
+  }
+
+  @Test
+  void trainingWritesTheRunDirectory() throws Exception {
+    assertThat(firstRun.exitCode()).as(firstRun.err()).isZero();
+    assertThat(firstRun.out())
+        .contains("Total params: 15,738")
+        .contains("Epoch 1/2  train loss")
+        .contains("Epoch 2/2  train loss")
+        .containsPattern("test loss \\d\\.\\d{4} acc \\d+/40 ");
+    assertThat(firstRun.err()).contains("not canonical MNIST");
+    List<EpochMetrics> metrics = MetricsCsv.read(run.resolve("metrics.csv"));
+    assertThat(metrics).extracting(EpochMetrics::epoch).containsExactly(1, 2);
+    RunConfig config = RunConfig.read(run.resolve("config.json"));
+    assertThat(config.model()).isEqualTo("ref15k");
+    assertThat(config.seed()).isEqualTo(3);
+    assertThat(config.recipe().epochs()).isEqualTo(2);
+    for (String file : List.of("model.safetensors", "best.safetensors", "curves.png")) {
+      assertThat(run.resolve(file)).isNotEmptyFile();
+    }
+  }
+
+  @Test
+  void aNonEmptyOutputDirectoryIsRefusedWithoutForce() throws Exception {
+    Path dir = shared.resolve("taken");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("notes.txt"), "mine");
+    Run refused = MainTest.run("train", "--data", data.toString(), "--epochs", "1", "--out", dir.toString());
+    assertThat(refused.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(refused.err()).contains("is not empty").contains("--force");
+    assertThat(Files.readString(dir.resolve("notes.txt"))).isEqualTo("mine");
+
+    Run forced = MainTest.run("train", "--data", data.toString(), "--epochs", "1", "--limit", "32",
+        "--out", dir.toString(), "--force");
+    assertThat(forced.exitCode()).as(forced.err()).isZero();
+    assertThat(dir.resolve("model.safetensors")).exists();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+    "--epochs 0", "--batch-size -4", "--lr -1", "--lr abc", "--optimizer rmsprop", "--schedule cosine",
+    "--model resnet50", "--arch c8_zz", "--threads 0", "--limit 0", "--momentum 1.5", "--data /no/such/dir"
+  })
+  void badOptionsGetOneLineAndExitTwo(String option) {
+    List<String> args = new java.util.ArrayList<>(List.of("train", "--out", shared.resolve("bad").toString(),
+        "--force", "--data", data.toString()));
+    args.addAll(List.of(option.replace('_', ' ').split(" ", 2)));
+    Run bad = MainTest.run(args.toArray(String[]::new));
+    assertThat(bad.exitCode()).as(bad.err()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(bad.err().lines().filter(line -> !line.startsWith("Try ")).count()).as(bad.err()).isEqualTo(1);
+    assertThat(bad.err()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  void evalPrintsOneJsonObject() throws Exception {
+    assertThat(firstRun.exitCode()).isZero();
+    Path reports = shared.resolve("eval");
+    Run eval = MainTest.run("eval", "--checkpoint", run.resolve("model.safetensors").toString(),
+        "--data", data.toString(), "--json", "--out", reports.toString());
+    assertThat(eval.exitCode()).as(eval.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(eval.out());
+    assertThat(json.get("total").asLong()).isEqualTo(40);
+    assertThat(json.get("correct").asLong()).isBetween(0L, 40L);
+    assertThat(json.get("accuracy").asDouble()).isEqualTo(100.0 * json.get("correct").asLong() / 40);
+    assertThat(reports.resolve("confusion.png")).isNotEmptyFile();
+    assertThat(reports.resolve("misclassified.png")).isNotEmptyFile();
+  }
+
+  @Test
+  void predictNamesADigitWithTenProbabilities() throws Exception {
+    assertThat(firstRun.exitCode()).isZero();
+    Path image = shared.resolve("seven.png");
+    BufferedImage seven = new BufferedImage(120, 160, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = seven.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, 120, 160);
+    g.setColor(Color.BLACK);
+    g.setStroke(new BasicStroke(12));
+    g.drawLine(20, 30, 100, 30);
+    g.drawLine(100, 30, 50, 140);
+    g.dispose();
+    ImageIO.write(seven, "png", image.toFile());
+    Run predict = MainTest.run("predict", "--checkpoint", run.resolve("best.safetensors").toString(),
+        image.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    assertThat(predict.out()).containsPattern("seven\\.png: \\d  \\(p=[01]\\.\\d{3}\\)( \\d:[01]\\.\\d{3}){10}");
+  }
+
+  @Test
+  void predictWithAMissingCheckpointIsAUserError() {
+    Run predict = MainTest.run("predict", "--checkpoint", shared.resolve("none.safetensors").toString(), "x.png");
+    assertThat(predict.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(predict.err()).contains("no checkpoint at");
+  }
+
+  /** The acceptance check of the training issue: one epoch on 5,000 MNIST images gives > 90 % test accuracy. */
+  @Test
+  void oneEpochOnFiveThousandMnistImagesPassesNinetyPercent() throws Exception {
+    String mnist = System.getenv("BACKPROP_DATA");
+    assumeTrue(mnist != null && Files.isDirectory(Path.of(mnist)), "BACKPROP_DATA not set");
+    Path out = shared.resolve("mnist5k");
+    Run train = MainTest.run("train", "--data", mnist, "--limit", "5000", "--epochs", "1", "--out", out.toString());
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(MetricsCsv.read(out.resolve("metrics.csv")).get(0).testAccuracy()).isGreaterThan(90.0);
+  }
+}
