@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Backpropagation worked by hand, then done for real on the CPU.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, SheetCommand.class})
 public final class Main implements Runnable {
 
   /** Exit code for mistakes in what the user asked for (bad option, missing file, ...). */

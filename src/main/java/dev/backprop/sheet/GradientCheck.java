@@ -14,6 +14,11 @@ public final class GradientCheck {
 
   private GradientCheck() {}
 
+  /** Whether a {@link #maxDifference} is small enough; NaN, from overflowing inputs, is not. */
+  public static boolean passes(double maxDifference) {
+    return maxDifference < TOLERANCE;
+  }
+
   /** max over the network's parameters of |formula − (E(p + h) − E(p − h)) / 2h| at the given weights. */
   public static double maxDifference(WorkedExample network, Weights weights) {
     Example example = network.example();
