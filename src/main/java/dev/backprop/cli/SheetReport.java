@@ -69,24 +69,23 @@ final class SheetReport {
     Example x = network.example();
     Weights w = start.weights();
     ForwardPass f = start.forward();
-    boolean biases = network.hasBiases();
+    String hiddenBias = network.hasBiases() ? " + b1" : "";
+    String hiddenBiasValue = network.hasBiases() ? " + " + term(w.b1()) : "";
+    String outputBias = network.hasBiases() ? " + b2" : "";
+    String outputBiasValue = network.hasBiases() ? " + " + term(w.b2()) : "";
     out.println();
     out.println("Forward pass at step 0, σ(z) = 1/(1 + e^−z)");
-    equation("h1", "w1·i1 + w2·i2" + (biases ? " + b1" : ""),
-        product(w.w1(), x.i1()) + " + " + product(w.w2(), x.i2()) + (biases ? " + " + term(w.b1()) : ""),
-        f.h1());
+    equation("h1", "w1·i1 + w2·i2" + hiddenBias,
+        product(w.w1(), x.i1()) + " + " + product(w.w2(), x.i2()) + hiddenBiasValue, f.h1());
     equation("a_h1", "σ(h1)", "σ(" + number(f.h1()) + ")", f.aH1());
-    equation("h2", "w3·i1 + w4·i2" + (biases ? " + b1" : ""),
-        product(w.w3(), x.i1()) + " + " + product(w.w4(), x.i2()) + (biases ? " + " + term(w.b1()) : ""),
-        f.h2());
+    equation("h2", "w3·i1 + w4·i2" + hiddenBias,
+        product(w.w3(), x.i1()) + " + " + product(w.w4(), x.i2()) + hiddenBiasValue, f.h2());
     equation("a_h2", "σ(h2)", "σ(" + number(f.h2()) + ")", f.aH2());
-    equation("o1", "w5·a_h1 + w6·a_h2" + (biases ? " + b2" : ""),
-        product(w.w5(), f.aH1()) + " + " + product(w.w6(), f.aH2()) + (biases ? " + " + term(w.b2()) : ""),
-        f.o1());
+    equation("o1", "w5·a_h1 + w6·a_h2" + outputBias,
+        product(w.w5(), f.aH1()) + " + " + product(w.w6(), f.aH2()) + outputBiasValue, f.o1());
     equation("a_o1", "σ(o1)", "σ(" + number(f.o1()) + ")", f.aO1());
-    equation("o2", "w7·a_h1 + w8·a_h2" + (biases ? " + b2" : ""),
-        product(w.w7(), f.aH1()) + " + " + product(w.w8(), f.aH2()) + (biases ? " + " + term(w.b2()) : ""),
-        f.o2());
+    equation("o2", "w7·a_h1 + w8·a_h2" + outputBias,
+        product(w.w7(), f.aH1()) + " + " + product(w.w8(), f.aH2()) + outputBiasValue, f.o2());
     equation("a_o2", "σ(o2)", "σ(" + number(f.o2()) + ")", f.aO2());
     equation("E1", "½(t1 − a_o1)²", "½(" + term(x.t1()) + " − " + term(f.aO1()) + ")²", f.e1());
     equation("E2", "½(t2 − a_o2)²", "½(" + term(x.t2()) + " − " + term(f.aO2()) + ")²", f.e2());

@@ -17,8 +17,4 @@ public enum Parameter {
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }
-
-  public boolean isBias() {
-    return this == B1 || this == B2;
-  }
 }
