@@ -47,6 +47,13 @@ class GradientCheckTest {
     }
   }
 
+  @Test
+  void onlyDifferencesBelowTheTolerancePass() {
+    assertThat(GradientCheck.passes(5e-13)).isTrue();
+    assertThat(GradientCheck.passes(GradientCheck.TOLERANCE)).isFalse();
+    assertThat(GradientCheck.passes(Double.NaN)).isFalse();
+  }
+
   private static double uniform(Random random, double bound) {
     return (2 * random.nextDouble() - 1) * bound;
   }
