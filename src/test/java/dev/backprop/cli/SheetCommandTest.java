@@ -94,7 +94,7 @@ class SheetCommandTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-    "--steps abc", "--steps 0", "--steps -5", "--steps 2.5", "--steps 100001", "--steps 99999999999999999",
+    "--steps abc", "--steps 0", "--steps -5", "--steps 2.5", "--steps 10001", "--steps 99999999999999999",
     "--lr ", "--lr 0.1,abc", "--lr 0.1,,0.2", "--lr 0,0.1", "--lr -0.5", "--lr 0.1,0.1", "--lr NaN",
     "--lr 0x1p3", "--weights 0.1,0.2,0.3", "--weights 1,2,3,4,5,6,7,eight", "--weights 1,2,3,4,5,6,7,8,9",
     "--inputs 0.1", "--inputs 1e999,0", "--targets 0.1,0.2,0.3", "--biases 0.35", "--preset nope",
