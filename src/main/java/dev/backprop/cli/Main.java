@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     description = "Backpropagation worked by hand, then done for real on the CPU.",
     subcommands = {
+      SheetCommand.class,
       TrainCommand.class,
       SummaryCommand.class,
       EvalCommand.class,
