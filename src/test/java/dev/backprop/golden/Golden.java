@@ -69,6 +69,11 @@ public final class Golden {
    * difference. The failure message names the worst element.
    */
   public static double assertRelative(String what, float[] expected, float[] actual, double tolerance) {
+    return assertRelative(what, widen(expected), widen(actual), tolerance);
+  }
+
+  /** {@link #assertRelative(String, float[], float[], double)} for values computed in double. */
+  public static double assertRelative(String what, double[] expected, double[] actual, double tolerance) {
     if (expected.length != actual.length) {
       throw new AssertionError(what + ": expected " + expected.length + " values, got " + actual.length);
     }
@@ -76,7 +81,7 @@ public final class Golden {
     double maxAbs = 0;
     int worst = -1;
     for (int i = 0; i < expected.length; i++) {
-      double diff = Math.abs((double) actual[i] - expected[i]);
+      double diff = Math.abs(actual[i] - expected[i]);
       if (!(diff <= maxDiff)) { // also catches NaN
         maxDiff = diff;
         worst = i;
@@ -106,15 +111,15 @@ public final class Golden {
    * the largest absolute difference. The failure message names the worst element relative to its tolerance.
    */
   public static double assertClose(String what, float[] expected, float[] actual, double rtol, double atol) {
-    double[] e = new double[expected.length];
-    double[] a = new double[actual.length];
-    for (int i = 0; i < e.length; i++) {
-      e[i] = expected[i];
+    return assertClose(what, widen(expected), widen(actual), rtol, atol);
+  }
+
+  private static double[] widen(float[] values) {
+    double[] wide = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      wide[i] = values[i];
     }
-    for (int i = 0; i < a.length; i++) {
-      a[i] = actual[i];
-    }
-    return assertClose(what, e, a, rtol, atol);
+    return wide;
   }
 
   public static double assertClose(String what, double[] expected, double[] actual, double rtol, double atol) {
