@@ -3,14 +3,16 @@
 
 Run from anywhere (Debian's python3-torch 1.13, not a pyenv python):
 
-    /usr/bin/python3 tools/golden/make_golden.py
+    /usr/bin/python3 tools/golden/make_golden.py [OUT_DIR]
 
-Writes src/test/resources/golden/*.safetensors; the format of every file is described in
-tools/golden/README.md. Deterministic: every case seeds torch from its own name, one CPU thread, so a re-run on
-the same machine and torch build reproduces the files byte for byte.
+Writes src/test/resources/golden/*.safetensors, or OUT_DIR/*.safetensors (check_reproducible.sh compares such a
+fresh run with the committed files); the format of every file is described in tools/golden/README.md.
+Deterministic: every case seeds torch from its own name, one CPU thread, so a re-run on the same machine and torch
+build reproduces the files byte for byte.
 """
 import json
 import struct
+import sys
 import zlib
 from pathlib import Path
 
@@ -18,7 +20,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-OUT = Path(__file__).resolve().parents[2] / "src" / "test" / "resources" / "golden"
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "src" / "test" / "resources" / "golden"
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
 WRITTEN = []
 
 

@@ -84,32 +84,70 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
       identity = true;
       return x;
     }
-    identity = false;
-    if (x.rank() < 2) {
-      throw new IllegalArgumentException(this + " expects a batch of samples, got " + x);
-    }
+    requireBatch(x);
     int n = x.dim(0);
     int units = units(x);
-    int unitSize = n == 0 ? 0 : x.size() / (n * units);
     mask = Tensor.reuseOrAllocate(mask, maskShape(x));
-    output = Shapes.like(output, x);
-    float scale = p == 1 ? 0f : (float) (1.0 / (1.0 - p));
-    float[] in = x.data();
-    float[] y = output.data();
     float[] m = mask.data();
     long stepKey = Rng.derive(seed, step);
     for (int s = 0; s < n; s++) {
       long sampleKey = Rng.derive(stepKey, s);
       for (int u = 0; u < units; u++) {
-        boolean keep = Rng.doubleAt(sampleKey, u) >= p;
-        m[s * units + u] = keep ? 1f : 0f;
-        float factor = keep ? scale : 0f;
-        for (int i = (s * units + u) * unitSize, end = i + unitSize; i < end; i++) {
-          y[i] = in[i] * factor;
-        }
+        m[s * units + u] = Rng.doubleAt(sampleKey, u) >= p ? 1f : 0f;
       }
     }
     step++;
+    return applyMask(x);
+  }
+
+  /**
+   * A training forward with a given 0/1 mask (shape as {@link #lastMask()}) instead of a drawn one; the step
+   * does not advance. Only for the golden tests: PyTorch's masks come from its own generator, and this lets the
+   * test run the layer's scaling and backward on them. Package-private, so not part of the layer API.
+   */
+  Tensor forwardWithMask(Tensor x, Tensor givenMask) {
+    requireBatch(x);
+    if (!givenMask.hasShape(maskShape(x))) {
+      throw new IllegalArgumentException(this + ": mask " + givenMask + " for input " + x);
+    }
+    mask = Tensor.reuseOrAllocate(mask, maskShape(x));
+    float[] m = mask.data();
+    float[] given = givenMask.data();
+    for (int k = 0; k < m.length; k++) {
+      if (given[k] != 0f && given[k] != 1f) {
+        throw new IllegalArgumentException(this + ": mask values must be 0 or 1, got " + given[k]);
+      }
+      m[k] = given[k];
+    }
+    return applyMask(x);
+  }
+
+  private void requireBatch(Tensor x) {
+    if (x.rank() < 2) {
+      throw new IllegalArgumentException(this + " expects a batch of samples, got " + x);
+    }
+  }
+
+  /** 1/(1 − p) rounded to float, as PyTorch scales the mask; 0 for p = 1. */
+  private float scale() {
+    return p == 1 ? 0f : (float) (1.0 / (1.0 - p));
+  }
+
+  /** output = x · (mask · scale), each mask entry covering one unit of consecutive elements. */
+  private Tensor applyMask(Tensor x) {
+    identity = false;
+    output = Shapes.like(output, x);
+    int unitSize = mask.size() == 0 ? 0 : x.size() / mask.size();
+    float scale = scale();
+    float[] in = x.data();
+    float[] y = output.data();
+    float[] m = mask.data();
+    for (int k = 0; k < m.length; k++) {
+      float factor = m[k] * scale;
+      for (int i = k * unitSize, end = i + unitSize; i < end; i++) {
+        y[i] = in[i] * factor;
+      }
+    }
     return output;
   }
 
@@ -121,7 +159,7 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     Shapes.requireGradient(gradOutput, output, toString());
     gradInput = Shapes.like(gradInput, output);
     int unitSize = mask.size() == 0 ? 0 : output.size() / mask.size();
-    float scale = p == 1 ? 0f : (float) (1.0 / (1.0 - p));
+    float scale = scale();
     float[] dy = gradOutput.data();
     float[] dx = gradInput.data();
     float[] m = mask.data();

@@ -5,7 +5,13 @@ import dev.backprop.io.SafetensorsFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
  * The PyTorch golden fixtures written by {@code tools/golden/make_golden.py} into
@@ -30,19 +36,90 @@ public final class Golden {
   }
 
   /**
+   * The names of all fixtures starting with {@code prefix}, sorted, e.g. {@code list("layer_")} gives
+   * {@code layer_avgpool2d_k3_s3_10x10, ...}: a data-driven test runs over every file the generator wrote.
+   */
+  public static List<String> list(String prefix) {
+    URL dir = Golden.class.getResource("/golden");
+    if (dir == null) {
+      throw new IllegalStateException("no golden/ directory on the test class path");
+    }
+    try (Stream<Path> files = Files.list(Path.of(dir.toURI()))) {
+      List<String> names =
+          files
+              .map(f -> f.getFileName().toString())
+              .filter(f -> f.startsWith(prefix) && f.endsWith(".safetensors"))
+              .map(f -> f.substring(0, f.length() - ".safetensors".length()))
+              .sorted()
+              .toList();
+      if (names.isEmpty()) {
+        throw new IllegalStateException("no golden/" + prefix + "*.safetensors fixtures");
+      }
+      return names;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * llm.c's comparison: asserts max|actual − expected| ≤ tolerance · max|expected| over the whole tensor
+   * (max|expected| floored at 1e-30, so an all-zero tensor has to be matched exactly) and returns that relative
+   * difference. The failure message names the worst element.
+   */
+  public static double assertRelative(String what, float[] expected, float[] actual, double tolerance) {
+    return assertRelative(what, widen(expected), widen(actual), tolerance);
+  }
+
+  /** {@link #assertRelative(String, float[], float[], double)} for values computed in double. */
+  public static double assertRelative(String what, double[] expected, double[] actual, double tolerance) {
+    if (expected.length != actual.length) {
+      throw new AssertionError(what + ": expected " + expected.length + " values, got " + actual.length);
+    }
+    double maxDiff = 0;
+    double maxAbs = 0;
+    int worst = -1;
+    for (int i = 0; i < expected.length; i++) {
+      double diff = Math.abs(actual[i] - expected[i]);
+      if (!(diff <= maxDiff)) { // also catches NaN
+        maxDiff = diff;
+        worst = i;
+      }
+      maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
+    }
+    double relative = maxDiff / Math.max(1e-30, maxAbs);
+    if (!(relative <= tolerance)) {
+      throw new AssertionError(
+          String.format(
+              Locale.ROOT,
+              "%s: max|ours - torch| = %.3g at [%d] (ours %.9g, torch %.9g) is %.3g of max|torch| %.3g > %.0e",
+              what,
+              maxDiff,
+              worst,
+              actual[worst],
+              expected[worst],
+              relative,
+              maxAbs,
+              tolerance));
+    }
+    return relative;
+  }
+
+  /**
    * Asserts {@code |actual - expected| <= atol + rtol * |expected|} elementwise (numpy's allclose) and returns
    * the largest absolute difference. The failure message names the worst element relative to its tolerance.
    */
   public static double assertClose(String what, float[] expected, float[] actual, double rtol, double atol) {
-    double[] e = new double[expected.length];
-    double[] a = new double[actual.length];
-    for (int i = 0; i < e.length; i++) {
-      e[i] = expected[i];
+    return assertClose(what, widen(expected), widen(actual), rtol, atol);
+  }
+
+  private static double[] widen(float[] values) {
+    double[] wide = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      wide[i] = values[i];
     }
-    for (int i = 0; i < a.length; i++) {
-      a[i] = actual[i];
-    }
-    return assertClose(what, e, a, rtol, atol);
+    return wide;
   }
 
   public static double assertClose(String what, double[] expected, double[] actual, double rtol, double atol) {

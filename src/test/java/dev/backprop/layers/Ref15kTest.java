@@ -25,16 +25,21 @@ class Ref15kTest {
   }
 
   static Sequential ref15k(Rng rng) {
+    return ref15k(0.05, rng);
+  }
+
+  /** ref15k with the given dropout probability (0 for the deterministic PyTorch training-step fixture). */
+  static Sequential ref15k(double dropout, Rng rng) {
     List<Layer> layers = new ArrayList<>();
     block(layers, 1, 8, rng); // 0-2     28 -> 26
     block(layers, 8, 16, rng); // 3-5    26 -> 24
     block(layers, 16, 16, rng); // 6-8   24 -> 22
     layers.add(new MaxPool2d(2, 2)); // 9   22 -> 11
-    layers.add(new Dropout(0.05, rng)); // 10
+    layers.add(new Dropout(dropout, rng)); // 10
     block(layers, 16, 16, rng); // 11-13 11 -> 9
     block(layers, 16, 16, rng); // 14-16  9 -> 7
     block(layers, 16, 16, rng); // 17-19  7 -> 5
-    layers.add(new Dropout(0.05, rng)); // 20
+    layers.add(new Dropout(dropout, rng)); // 20
     block(layers, 16, 32, rng); // 21-23  5 -> 3
     layers.add(new Conv2d(32, 10, 1, 1, 0, true, rng)); // 24   3 -> 3
     layers.add(new AvgPool2d(3, 3)); // 25   3 -> 1
