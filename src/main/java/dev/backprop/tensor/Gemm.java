@@ -1,0 +1,102 @@
+package dev.backprop.tensor;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Single-precision matrix product for the layers: {@code C = op(A) op(B)}, or {@code C += op(A) op(B)}.
+ *
+ * <p>Shapes: op(A) is m x k, op(B) is k x n, C is m x n. All three are row-major slices of flat arrays: element
+ * (r, s) of a stored matrix X is {@code x[xOffset + r * ldx + s]}. op(X) is X itself, or its transpose when the
+ * flag is set, so A is stored m x k (lda &gt;= k) when {@code transA} is false and k x m (lda &gt;= m) when it is
+ * true; likewise B is stored k x n or n x k. C must not overlap A or B. With {@code accumulate == false} the old
+ * contents of C are never read (they may be garbage, even NaN).
+ *
+ * <p>Implementation: {@link VectorizationProvider} picks the Vector API kernel when the JVM can run it, otherwise a
+ * scalar one; {@link #implementationName()} tells which. Both are single-threaded, allocate nothing and keep no
+ * state, so any number of threads may call this at once on disjoint outputs.
+ *
+ * <p>Rounding: each element of C is summed in an order that depends only on the shapes and the transpose flags,
+ * so a call repeated with the same inputs gives the same bits. The vector and the scalar kernels use different
+ * orders (the vector kernel also fuses each multiply-add into one rounding), so their results may differ in the
+ * last bits; both stay within the usual float dot-product bound, |error| &lt;= k * 2^-24 * sum over p of
+ * |A[i,p] B[p,j]| (plus one rounding of the old C when accumulating).
+ */
+public final class Gemm {
+
+  private static final GemmKernel KERNEL = VectorizationProvider.getInstance().gemm();
+
+  private Gemm() {}
+
+  /** Which kernel {@link #gemm} runs, e.g. "vector: FloatVector 256-bit (8 lanes), FMA" or "scalar (...)". */
+  public static String implementationName() {
+    return VectorizationProvider.getInstance().name();
+  }
+
+  /**
+   * {@code C[m x n] = op(A)[m x k] * op(B)[k x n]}, or {@code +=} when {@code accumulate}; see the class comment.
+   *
+   * @throws IllegalArgumentException for a negative size, a leading dimension shorter than its row, or C
+   *     overlapping A or B
+   * @throws IndexOutOfBoundsException when a matrix does not fit in its array at its offset
+   */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda,
+      float[] b, int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+    gemm(KERNEL, transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+  }
+
+  /** {@link #gemm} on a given kernel: the tests call both implementations through this. */
+  static void gemm(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset,
+      int lda, float[] b, int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+    if (m < 0 || n < 0 || k < 0) {
+      throw new IllegalArgumentException("negative size: m=" + m + ", n=" + n + ", k=" + k);
+    }
+    long aLast = transA ? last("A", a, aOffset, lda, k, m) : last("A", a, aOffset, lda, m, k);
+    long bLast = transB ? last("B", b, bOffset, ldb, n, k) : last("B", b, bOffset, ldb, k, n);
+    long cLast = last("C", c, cOffset, ldc, m, n);
+    if (c == a && overlap(cOffset, cLast, aOffset, aLast)) {
+      throw new IllegalArgumentException("C overlaps A");
+    }
+    if (c == b && overlap(cOffset, cLast, bOffset, bLast)) {
+      throw new IllegalArgumentException("C overlaps B");
+    }
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      if (!accumulate) {
+        for (int i = 0; i < m; i++) {
+          int row = cOffset + i * ldc;
+          Arrays.fill(c, row, row + n, 0f);
+        }
+      }
+      return;
+    }
+    kernel.gemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+  }
+
+  /**
+   * Checks that a stored rows x cols matrix fits its array and returns the index of its last element, or
+   * {@code offset - 1} when it is empty.
+   */
+  private static long last(String name, float[] x, int offset, int ld, int rows, int cols) {
+    Objects.requireNonNull(x, name);
+    if (rows == 0 || cols == 0) {
+      return offset - 1L;
+    }
+    if (ld < cols) {
+      throw new IllegalArgumentException(name + ": leading dimension " + ld + " < row length " + cols);
+    }
+    long last = (long) offset + (long) (rows - 1) * ld + cols - 1;
+    if (offset < 0 || last >= x.length) {
+      throw new IndexOutOfBoundsException(name + ": " + rows + " x " + cols + " matrix at offset " + offset
+          + " with leading dimension " + ld + " needs index " + last + ", array length is " + x.length);
+    }
+    return last;
+  }
+
+  /** Whether index ranges [xFirst, xLast] and [yFirst, yLast] share an element (an empty range shares none). */
+  private static boolean overlap(long xFirst, long xLast, long yFirst, long yLast) {
+    return xFirst <= xLast && yFirst <= yLast && xFirst <= yLast && yFirst <= xLast;
+  }
+}

@@ -1,0 +1,269 @@
+package dev.backprop.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Both kernels against a double-precision reference.
+ *
+ * <p>Tolerance: a float sum of k products plus the old C, in any order, with or without fused multiply-add, is
+ * within gamma(k + 1) = (k + 1) u / (1 - (k + 1) u), u = 2^-24, of the exact sum, relative to the sum of the
+ * magnitudes |C_old| + sum over p of |A[i,p] B[p,j]| (Higham, Accuracy and Stability of Numerical Algorithms,
+ * section 3.1). That worst case holds for every input, so the test cannot be flaky; the double reference adds
+ * errors around 1e-16 of the same magnitude sum, far below it. Typical errors are much smaller, but a bound that
+ * is sharp for some inputs is the honest one to assert.
+ */
+class GemmTest {
+
+  private static final float OUTSIDE = 12345.5f;
+
+  static Stream<Arguments> kernels() {
+    return Stream.of(Arguments.of(VectorizationProvider.scalar()), Arguments.of(vector()));
+  }
+
+  /** The vector kernels; fails rather than quietly testing the scalar ones twice. */
+  static VectorizationProvider vector() {
+    VectorizationProvider vector = VectorizationProvider.vectorIfUsable();
+    assumeThat(ModuleLayer.boot().findModule("jdk.incubator.vector")).as("tests run without the module").isPresent();
+    assertThat(vector.isVectorized()).as(vector.name()).isTrue();
+    return vector;
+  }
+
+  /** One product: shapes, layout and inputs; {@link #run} fills C and checks it. */
+  record Case(boolean transA, boolean transB, int m, int n, int k, int aOffset, int lda, int bOffset, int ldb,
+      int cOffset, int ldc, boolean accumulate, float[] a, float[] b, float[] c) {
+
+    static Case random(SplittableRandom random, boolean transA, boolean transB, int m, int n, int k,
+        boolean accumulate, boolean padded) {
+      int aRows = transA ? k : m;
+      int aCols = transA ? m : k;
+      int bRows = transB ? n : k;
+      int bCols = transB ? k : n;
+      int lda = aCols + (padded ? random.nextInt(4) : 0);
+      int ldb = bCols + (padded ? random.nextInt(4) : 0);
+      int ldc = n + (padded ? random.nextInt(4) : 0);
+      int aOffset = padded ? random.nextInt(6) : 0;
+      int bOffset = padded ? random.nextInt(6) : 0;
+      int cOffset = padded ? random.nextInt(6) : 0;
+      float[] a = randoms(random, aOffset + aRows * lda + (padded ? random.nextInt(3) : 0));
+      float[] b = randoms(random, bOffset + bRows * ldb + (padded ? random.nextInt(3) : 0));
+      float[] c = new float[cOffset + m * ldc + (padded ? random.nextInt(3) : 0)];
+      java.util.Arrays.fill(c, OUTSIDE);
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          // When not accumulating, the old C must not be read: NaN there would show.
+          c[cOffset + i * ldc + j] = accumulate ? (float) (random.nextDouble() * 2 - 1) : Float.NaN;
+        }
+      }
+      return new Case(transA, transB, m, n, k, aOffset, lda, bOffset, ldb, cOffset, ldc, accumulate, a, b, c);
+    }
+
+    float a(int i, int p) {
+      return transA ? a[aOffset + p * lda + i] : a[aOffset + i * lda + p];
+    }
+
+    float b(int p, int j) {
+      return transB ? b[bOffset + j * ldb + p] : b[bOffset + p * ldb + j];
+    }
+
+    /** Runs the kernel on a copy of C and returns that copy. */
+    float[] run(VectorizationProvider provider) {
+      float[] out = c.clone();
+      Gemm.gemm(provider.gemm(), transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, out, cOffset, ldc,
+          accumulate);
+      return out;
+    }
+
+    /** Checks {@code out} against the double reference within the bound, and that nothing outside C changed. */
+    void check(float[] out, String label) {
+      double gamma = (k + 1) * 0x1p-24 / (1 - (k + 1) * 0x1p-24);
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          int idx = cOffset + i * ldc + j;
+          double old = accumulate ? c[idx] : 0;
+          double exact = old;
+          double magnitude = Math.abs(old);
+          for (int p = 0; p < k; p++) {
+            double product = (double) a(i, p) * b(p, j);
+            exact += product;
+            magnitude += Math.abs(product);
+          }
+          double error = Math.abs(out[idx] - exact);
+          if (!(error <= gamma * magnitude)) {
+            throw new AssertionError(String.format("%s %s: C[%d,%d] = %s, exact %s, error %.3g > bound %.3g",
+                label, this, i, j, out[idx], exact, error, gamma * magnitude));
+          }
+        }
+      }
+      for (int idx = 0; idx < c.length; idx++) {
+        int rel = idx - cOffset;
+        boolean inside = rel >= 0 && rel / ldc < m && rel % ldc < n;
+        if (!inside) {
+          assertThat(out[idx]).as("%s %s: C index %d outside the matrix", label, this, idx).isEqualTo(OUTSIDE);
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%s%s m=%d n=%d k=%d offsets %d/%d/%d ld %d/%d/%d %s", transA ? "T" : "N",
+          transB ? "T" : "N", m, n, k, aOffset, bOffset, cOffset, lda, ldb, ldc, accumulate ? "+=" : "=");
+    }
+  }
+
+  static float[] randoms(SplittableRandom random, int size) {
+    float[] x = new float[size];
+    for (int i = 0; i < size; i++) {
+      x[i] = (float) (random.nextDouble() * 2 - 1);
+    }
+    return x;
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void randomOddShapesInAllLayoutsMatchTheReference(VectorizationProvider provider) {
+    SplittableRandom random = new SplittableRandom(20240601);
+    for (int trial = 0; trial < 400; trial++) {
+      boolean transA = (trial & 1) != 0;
+      boolean transB = (trial & 2) != 0;
+      boolean accumulate = (trial & 4) != 0;
+      int m = 1 + random.nextInt(37);
+      int n = 1 + random.nextInt(37);
+      int k = 1 + random.nextInt(37);
+      Case c = Case.random(random, transA, transB, m, n, k, accumulate, true);
+      c.check(c.run(provider), provider.name());
+    }
+  }
+
+  /** The layers' shapes (conv forward NN, weight gradient NT, input gradient TN), including batched columns. */
+  static List<Case> cnnShapes() {
+    SplittableRandom random = new SplittableRandom(7);
+    return List.of(
+        Case.random(random, false, false, 16, 484, 144, false, false),
+        Case.random(random, false, false, 16, 576, 144, true, false),
+        Case.random(random, false, false, 8, 676, 9, false, false),
+        Case.random(random, false, false, 32, 9, 144, false, false),
+        Case.random(random, false, false, 10, 9, 32, false, false),
+        Case.random(random, false, false, 16, 4 * 484, 144, false, false),
+        Case.random(random, false, true, 16, 144, 484, true, false),
+        Case.random(random, false, true, 8, 9, 676, true, false),
+        Case.random(random, false, true, 32, 144, 9, true, false),
+        Case.random(random, true, false, 144, 484, 16, false, false),
+        Case.random(random, true, false, 9, 676, 8, false, false),
+        Case.random(random, true, true, 20, 30, 40, true, true));
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void cnnShapesMatchTheReference(VectorizationProvider provider) {
+    for (Case c : cnnShapes()) {
+      c.check(c.run(provider), provider.name());
+    }
+  }
+
+  /**
+   * An element's value depends only on its row of op(A), its column of op(B) and its old value: not on m, n or
+   * where it sits. So repeated calls agree bit for bit, and a batch of images side by side in n gives each image
+   * exactly what a call for that image alone gives.
+   */
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void resultsAreBitReproducibleAndIndependentOfTheBlock(VectorizationProvider provider) {
+    SplittableRandom random = new SplittableRandom(99);
+    for (int trial = 0; trial < 40; trial++) {
+      boolean transA = (trial & 1) != 0;
+      boolean transB = (trial & 2) != 0;
+      Case whole = Case.random(random, transA, transB, 1 + random.nextInt(20), 1 + random.nextInt(60),
+          1 + random.nextInt(70), (trial & 4) != 0, true);
+      float[] first = whole.run(provider);
+      assertThat(whole.run(provider)).as("repeat %s", whole).isEqualTo(first);
+      // Rows i0..i1 and columns j0..j1 alone, written into the same places of a copy of the old C.
+      int i0 = random.nextInt(whole.m());
+      int i1 = i0 + 1 + random.nextInt(whole.m() - i0);
+      int j0 = random.nextInt(whole.n());
+      int j1 = j0 + 1 + random.nextInt(whole.n() - j0);
+      int aOffset = whole.aOffset() + i0 * (transA ? 1 : whole.lda());
+      int bOffset = whole.bOffset() + j0 * (transB ? whole.ldb() : 1);
+      float[] part = whole.c().clone();
+      Gemm.gemm(provider.gemm(), transA, transB, i1 - i0, j1 - j0, whole.k(), whole.a(), aOffset, whole.lda(),
+          whole.b(), bOffset, whole.ldb(), part, whole.cOffset() + i0 * whole.ldc() + j0, whole.ldc(),
+          whole.accumulate());
+      for (int i = i0; i < i1; i++) {
+        for (int j = j0; j < j1; j++) {
+          int idx = whole.cOffset() + i * whole.ldc() + j;
+          assertThat(part[idx]).as("%s element (%d,%d) computed in block [%d,%d)x[%d,%d)", whole, i, j, i0, i1,
+              j0, j1).isEqualTo(first[idx]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void vectorAndScalarAgreeWithinTheBound() {
+    SplittableRandom random = new SplittableRandom(5);
+    for (int trial = 0; trial < 16; trial++) {
+      Case c = Case.random(random, (trial & 1) != 0, (trial & 2) != 0, 1 + random.nextInt(33),
+          1 + random.nextInt(60), 1 + random.nextInt(160), (trial & 4) != 0, true);
+      float[] scalar = c.run(VectorizationProvider.scalar());
+      float[] vector = c.run(vector());
+      double gamma = (c.k() + 1) * 0x1p-24;
+      for (int idx = 0; idx < scalar.length; idx++) {
+        double allowed = 2 * gamma * (c.k() + 1); // |a|, |b|, |C_old| <= 1: the magnitude sum is at most k + 1
+        assertThat((double) Math.abs(scalar[idx] - vector[idx])).as("%s index %d", c, idx).isLessThanOrEqualTo(
+            allowed);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void zeroSizesWriteZerosOrNothing(VectorizationProvider provider) {
+    float[] c = {7, 7, 7, 7, 7};
+    float[] none = new float[0];
+    Gemm.gemm(provider.gemm(), false, false, 2, 2, 0, none, 0, 0, none, 0, 2, c, 1, 2, true);
+    assertThat(c).containsExactly(7, 7, 7, 7, 7);
+    Gemm.gemm(provider.gemm(), false, false, 2, 2, 0, none, 0, 0, none, 0, 2, c, 1, 2, false);
+    assertThat(c).containsExactly(7, 0, 0, 0, 0);
+    Gemm.gemm(provider.gemm(), false, false, 0, 5, 3, none, 0, 3, new float[15], 0, 5, none, 0, 5, false);
+  }
+
+  @Test
+  void badArgumentsAreRejectedBeforeAnythingIsWritten() {
+    float[] a = new float[6];
+    float[] b = new float[6];
+    float[] c = new float[4];
+    assertThatThrownBy(() -> Gemm.gemm(false, false, -1, 2, 3, a, 0, 3, b, 0, 2, c, 0, 2, false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+    assertThatThrownBy(() -> Gemm.gemm(false, false, 2, 2, 3, a, 0, 2, b, 0, 2, c, 0, 2, false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("A: leading dimension 2 < row length 3");
+    assertThatThrownBy(() -> Gemm.gemm(false, false, 2, 2, 3, a, 1, 3, b, 0, 2, c, 0, 2, false))
+        .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("A:");
+    assertThatThrownBy(() -> Gemm.gemm(false, true, 2, 2, 3, a, 0, 3, b, 0, 2, c, 0, 2, false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("B: leading dimension 2 < row length 3");
+    assertThatThrownBy(() -> Gemm.gemm(false, false, 2, 2, 3, a, 0, 3, b, 0, 2, c, 1, 2, false))
+        .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("C:");
+    float[] shared = new float[20];
+    assertThatThrownBy(() -> Gemm.gemm(false, false, 2, 2, 3, shared, 0, 3, b, 0, 2, shared, 5, 2, false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("C overlaps A");
+    Gemm.gemm(false, false, 2, 2, 3, shared, 0, 3, b, 0, 2, shared, 6, 2, false); // disjoint parts: fine
+    assertThat(c).containsOnly(0f);
+  }
+
+  @Test
+  void providerNamesItsChoiceAndThePropertyForcesScalar() {
+    assertThat(Gemm.implementationName()).isEqualTo(VectorizationProvider.getInstance().name()).isNotBlank();
+    VectorizationProvider forced = VectorizationProvider.lookup("false");
+    assertThat(forced.isVectorized()).isFalse();
+    assertThat(forced.name()).isEqualTo("scalar (backprop.vector=false)");
+    assertThat(VectorizationProvider.lookup(null).name()).isEqualTo(vector().name()).startsWith("vector: ");
+  }
+}
