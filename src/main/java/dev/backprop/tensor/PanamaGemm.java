@@ -7,31 +7,51 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link GemmKernel} on the incubating Vector API, for the small-m shapes of a CNN (m = 8..32 output channels or
- * kernel taps, k and n from 9 to a few thousand). No packing, no scratch memory: every operand is read in place.
+ * 9..288 kernel taps, k and n from 9 to a few thousand). Operands are read in place; the only copies are B^T for
+ * short NT products, in a per-thread buffer.
  *
  * <ul>
  *   <li>B not transposed (NN, TN): outer products. A 4 x 3-vector tile of C (12 accumulators: 4 rows, 3L columns
  *       for L lanes) stays in registers while p runs over k; each step loads 3 vectors of row p of B, broadcasts 4
  *       elements of column p of op(A) and issues 12 fused multiply-adds. Rows past m repeat a valid row and are not
  *       stored; the last, partial strip of columns uses masked loads and stores. Strips of 3L columns are the outer
- *       loop, so a strip of B (k x 3L) stays in L1 while every row of A passes over it.
- *   <li>A not transposed, B transposed (NT, the weight gradient dW += dOut colT): dot products along p, which is
- *       contiguous in both operands. A tile of 4 rows of A by 3 rows of B keeps 12 vector partial sums, the tail of
- *       k is one masked step, and each partial sum is then folded by a fixed tree.
+ *       loop, so a strip of B (k x 3L) stays in cache while every row of A passes over it.
+ *   <li>A not transposed, B transposed (NT, the weight gradient dW += dOut col^T), k &gt;= 96: dot products along p,
+ *       which is contiguous in both operands. A tile of 4 rows of A by 3 rows of B keeps 12 vector partial sums,
+ *       the tail of k is one masked step, and each partial sum is then folded by a fixed tree.
+ *   <li>NT with k &lt; 96: B^T is copied (k x n, small since k is) and goes through the outer-product kernel.
  *   <li>Both transposed: not needed by the layers; delegated to {@link ScalarGemm}.
  * </ul>
  *
- * <p>Summation order per element is fixed by the shapes alone: (old C, when accumulating) + products in p order
- * with one rounding per fused multiply-add for the outer-product kernels; L interleaved partial sums folded by a
- * fixed tree, then added to the old C, for the dot-product kernel. The order never depends on the JIT tier: no
- * {@code reduceLanes}, whose float order the API leaves open.
+ * <p>Summation order per element depends on k and the layout alone: (old C, when accumulating) + products in p
+ * order, one rounding per fused multiply-add, for the outer-product kernels; L interleaved partial sums folded by
+ * a fixed tree, then added to the old C, for the dot-product kernel. It never depends on the JIT tier: no
+ * {@code reduceLanes}, whose float order the API leaves to the implementation.
  */
 final class PanamaGemm implements GemmKernel {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
-  /** Lane l moves to lane l - h (mod L) for h = L/2, L/4, ..., 1: the steps of the fixed folding tree. */
-  private static final VectorShuffle<Float>[] FOLD = foldShuffles();
+  /** Lane l + d moves to lane l (mod L), for d = L/2, L/4, L/8, L/16: the steps of {@link #fold}. */
+  private static final VectorShuffle<Float> ROTATE_HALF = rotation(L / 2);
+  private static final VectorShuffle<Float> ROTATE_QUARTER = rotation(L / 4);
+  private static final VectorShuffle<Float> ROTATE_EIGHTH = rotation(Math.max(1, L / 8));
+  private static final VectorShuffle<Float> ROTATE_SIXTEENTH = rotation(Math.max(1, L / 16));
+  /**
+   * NT products with k below this copy B^T and use outer products, above it they use dot products (measured on
+   * the weight-gradient shapes: m = 16..32, n = 144). The choice depends on k alone, so an element's value never
+   * depends on m or n.
+   */
+  static final int TRANSPOSE_B_BELOW_K = 96;
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** Per-thread buffers, reused from call to call. */
+  private static final class Scratch {
+    /** The 12 vectors of partial sums of one dot-product tile. */
+    final float[] sums = new float[12 * L];
+    /** B^T for short NT products; grows to the largest k x n seen. */
+    float[] transposed = new float[0];
+  }
 
   PanamaGemm() {
     if (S.vectorBitSize() < 128) {
@@ -39,19 +59,12 @@ final class PanamaGemm implements GemmKernel {
     }
   }
 
-  static String description() {
-    return "FloatVector " + S.vectorBitSize() + "-bit (" + L + " lanes)";
+  private static VectorShuffle<Float> rotation(int d) {
+    return VectorShuffle.fromOp(S, l -> (l + d) % L);
   }
 
-  @SuppressWarnings("unchecked")
-  private static VectorShuffle<Float>[] foldShuffles() {
-    int steps = Integer.numberOfTrailingZeros(L);
-    VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
-    for (int s = 0; s < steps; s++) {
-      int h = L >> (s + 1);
-      shuffles[s] = VectorShuffle.fromOp(S, l -> (l + h) % L);
-    }
-    return shuffles;
+  static String description() {
+    return "FloatVector " + S.vectorBitSize() + "-bit (" + L + " lanes)";
   }
 
   @Override
@@ -62,11 +75,36 @@ final class PanamaGemm implements GemmKernel {
       int aRow = transA ? 1 : lda;
       int aCol = transA ? lda : 1;
       outerProducts(m, n, k, a, aOffset, aRow, aCol, b, bOffset, ldb, c, cOffset, ldc, accumulate);
-    } else if (!transA) {
+    } else if (!transA && k >= TRANSPOSE_B_BELOW_K) {
       dotProducts(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+    } else if (!transA) {
+      // Short dot products would spend more on folding partial sums than on multiplying: copy B^T (k x n, small
+      // because k is) and run the outer-product kernel on it.
+      float[] bt = transposed(k, n, b, bOffset, ldb);
+      outerProducts(m, n, k, a, aOffset, lda, 1, bt, 0, n, c, cOffset, ldc, accumulate);
     } else {
       ScalarGemm.INSTANCE.gemm(true, true, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
     }
+  }
+
+  /** B^T of the n x k matrix B, as a k x n row-major matrix in this thread's scratch buffer. */
+  private static float[] transposed(int k, int n, float[] b, int bOffset, int ldb) {
+    Scratch scratch = SCRATCH.get();
+    if (scratch.transposed.length < k * n) {
+      scratch.transposed = new float[k * n];
+    }
+    float[] bt = scratch.transposed;
+    // Blocks of 16 columns: reads run along 16 rows of B, writes fill whole cache lines of B^T.
+    for (int j0 = 0; j0 < n; j0 += 16) {
+      int j1 = Math.min(n, j0 + 16);
+      for (int p = 0; p < k; p++) {
+        int row = p * n;
+        for (int j = j0; j < j1; j++) {
+          bt[row + j] = b[bOffset + j * ldb + p];
+        }
+      }
+    }
+    return bt;
   }
 
   // ---- NN and TN: C[i, j..] += A[i, p] * B[p, j..] --------------------------------------------------------------
@@ -342,12 +380,13 @@ final class PanamaGemm implements GemmKernel {
       int ldb, float[] c, int cOffset, int ldc, boolean acc) {
     int kv = S.loopBound(k);
     VectorMask<Float> tail = S.indexInRange(kv, k);
+    float[] sums = SCRATCH.get().sums;
     for (int j = 0; j < n; j += 3) {
       int cols = Math.min(3, n - j);
       for (int i = 0; i < m; i += 4) {
         int rows = Math.min(4, m - i);
         dot4x3(rows, cols, k, kv, tail, a, aOffset + i * lda, lda, b, bOffset + j * ldb, ldb, c,
-            cOffset + i * ldc + j, ldc, acc);
+            cOffset + i * ldc + j, ldc, acc, sums);
       }
     }
   }
@@ -357,7 +396,7 @@ final class PanamaGemm implements GemmKernel {
    * rows and columns repeat the first one and are not stored.
    */
   private static void dot4x3(int rows, int cols, int k, int kv, VectorMask<Float> tail, float[] a, int a0, int lda,
-      float[] b, int b0, int ldb, float[] c, int c0, int ldc, boolean acc) {
+      float[] b, int b0, int ldb, float[] c, int c0, int ldc, boolean acc, float[] sums) {
     int a1 = rows > 1 ? a0 + lda : a0;
     int a2 = rows > 2 ? a0 + 2 * lda : a0;
     int a3 = rows > 3 ? a0 + 3 * lda : a0;
@@ -407,36 +446,52 @@ final class PanamaGemm implements GemmKernel {
       s31 = u.fma(v1, s31);
       s32 = u.fma(v2, s32);
     }
-    int c1 = rows > 1 ? c0 + ldc : c0;
-    int c2 = rows > 2 ? c0 + 2 * ldc : c0;
-    int c3 = rows > 3 ? c0 + 3 * ldc : c0;
-    if (rows > 3) {
-      storeRow(c, c3, cols, acc, s30, s31, s32);
+    // The partial sums leave through memory and are folded in finishRow: with the folds in here this method is
+    // too big for C2 to inline them, and a vector handed to a method that is not inlined is boxed.
+    s00.intoArray(sums, 0);
+    s01.intoArray(sums, L);
+    s02.intoArray(sums, 2 * L);
+    s10.intoArray(sums, 3 * L);
+    s11.intoArray(sums, 4 * L);
+    s12.intoArray(sums, 5 * L);
+    s20.intoArray(sums, 6 * L);
+    s21.intoArray(sums, 7 * L);
+    s22.intoArray(sums, 8 * L);
+    s30.intoArray(sums, 9 * L);
+    s31.intoArray(sums, 10 * L);
+    s32.intoArray(sums, 11 * L);
+    for (int r = 0; r < rows; r++) {
+      finishRow(sums, 3 * r * L, cols, c, c0 + r * ldc, acc);
     }
-    if (rows > 2) {
-      storeRow(c, c2, cols, acc, s20, s21, s22);
-    }
-    if (rows > 1) {
-      storeRow(c, c1, cols, acc, s10, s11, s12);
-    }
-    storeRow(c, c0, cols, acc, s00, s01, s02);
   }
 
-  private static void storeRow(float[] c, int ci, int cols, boolean acc, FloatVector s0, FloatVector s1,
-      FloatVector s2) {
-    if (cols > 2) {
-      c[ci + 2] = acc ? c[ci + 2] + fold(s2) : fold(s2);
-    }
+  /** C[ci + s] (+)= the lane sum of partial-sum vector s at sums[from + s * L], for s < cols. */
+  private static void finishRow(float[] sums, int from, int cols, float[] c, int ci, boolean acc) {
+    float sum = fold(FloatVector.fromArray(S, sums, from));
+    c[ci] = acc ? c[ci] + sum : sum;
     if (cols > 1) {
-      c[ci + 1] = acc ? c[ci + 1] + fold(s1) : fold(s1);
+      sum = fold(FloatVector.fromArray(S, sums, from + L));
+      c[ci + 1] = acc ? c[ci + 1] + sum : sum;
     }
-    c[ci] = acc ? c[ci] + fold(s0) : fold(s0);
+    if (cols > 2) {
+      sum = fold(FloatVector.fromArray(S, sums, from + 2 * L));
+      c[ci + 2] = acc ? c[ci + 2] + sum : sum;
+    }
   }
 
-  /** Sum of the lanes by a fixed tree: lane l + L/2 onto lane l, then L/4, ..., 1; lane 0 holds the total. */
+  /**
+   * The sum of the lanes by a fixed tree, lane l + L/2 onto lane l, then L/4, ..., 1: lane 0 then holds
+   * ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)) for 8 lanes. Only lanewise adds and permutations, so the
+   * result is the same in every JIT tier (reduceLanes leaves the float order to the implementation).
+   */
   private static float fold(FloatVector v) {
-    for (VectorShuffle<Float> shuffle : FOLD) {
-      v = v.add(v.rearrange(shuffle));
+    v = v.add(v.rearrange(ROTATE_HALF));
+    v = v.add(v.rearrange(ROTATE_QUARTER));
+    if (L >= 8) {
+      v = v.add(v.rearrange(ROTATE_EIGHTH));
+    }
+    if (L >= 16) {
+      v = v.add(v.rearrange(ROTATE_SIXTEENTH));
     }
     return v.lane(0);
   }
