@@ -17,8 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       stored; the last, partial strip of columns uses masked loads and stores. Strips of 3L columns are the outer
  *       loop, so a strip of B (k x 3L) stays in cache while every row of A passes over it.
  *   <li>A not transposed, B transposed (NT, the weight gradient dW += dOut col^T), k &gt;= 96: dot products along p,
- *       which is contiguous in both operands. A tile of 4 rows of A by 3 rows of B keeps 12 vector partial sums,
- *       the tail of k is one masked step, and each partial sum is then folded by a fixed tree.
+ *       which is contiguous in both operands. A tile of 4 rows of A by 3 rows of B keeps 12 vector partial sums
+ *       (lane l sums the products with p = l mod L), the last k mod L products are one masked step, and each
+ *       partial-sum vector is then folded by a fixed tree.
  *   <li>NT with k &lt; 96: B^T is copied (k x n, small since k is) and goes through the outer-product kernel.
  *   <li>Both transposed: not needed by the layers; delegated to {@link ScalarGemm}.
  * </ul>
@@ -379,24 +380,36 @@ final class PanamaGemm implements GemmKernel {
   private static void dotProducts(int m, int n, int k, float[] a, int aOffset, int lda, float[] b, int bOffset,
       int ldb, float[] c, int cOffset, int ldc, boolean acc) {
     int kv = S.loopBound(k);
-    VectorMask<Float> tail = S.indexInRange(kv, k);
     float[] sums = SCRATCH.get().sums;
     for (int j = 0; j < n; j += 3) {
       int cols = Math.min(3, n - j);
+      int b0 = bOffset + j * ldb;
       for (int i = 0; i < m; i += 4) {
         int rows = Math.min(4, m - i);
-        dot4x3(rows, cols, k, kv, tail, a, aOffset + i * lda, lda, b, bOffset + j * ldb, ldb, c,
-            cOffset + i * ldc + j, ldc, acc, sums);
+        int a0 = aOffset + i * lda;
+        dot4x3(rows, cols, kv, a, a0, lda, b, b0, ldb, sums);
+        if (kv < k) {
+          dotTail4x3(rows, cols, kv, k, a, a0, lda, b, b0, ldb, sums);
+        }
+        int c0 = cOffset + i * ldc + j;
+        for (int r = 0; r < rows; r++) {
+          finishRow(r, cols, sums, c, c0 + r * ldc, acc);
+        }
       }
     }
   }
 
   /**
-   * C[i0 + r, j0 + s] for r < rows, s < cols: rows of A start at a0 + r * lda, rows of B at b0 + s * ldb. Missing
-   * rows and columns repeat the first one and are not stored.
+   * Partial dot products over p &lt; kv (a multiple of L) of rows a0 + r * lda of A (r &lt; 4) with rows b0 + s * ldb
+   * of B (s &lt; 3), lane l summing the products with p = l (mod L); vector 3r + s goes to sums[(3r + s) L...].
+   * Rows past {@code rows} and {@code cols} repeat the first one.
+   *
+   * <p>Kept to the vector loop alone: C1, which runs this before C2 has compiled it, gives up on a bigger method
+   * ("out of virtual registers"), and then C2 may not compile it for seconds. The partial sums leave through memory
+   * because a vector handed to a method that is not inlined is boxed.
    */
-  private static void dot4x3(int rows, int cols, int k, int kv, VectorMask<Float> tail, float[] a, int a0, int lda,
-      float[] b, int b0, int ldb, float[] c, int c0, int ldc, boolean acc, float[] sums) {
+  private static void dot4x3(int rows, int cols, int kv, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+      float[] sums) {
     int a1 = rows > 1 ? a0 + lda : a0;
     int a2 = rows > 2 ? a0 + 2 * lda : a0;
     int a3 = rows > 3 ? a0 + 3 * lda : a0;
@@ -425,29 +438,6 @@ final class PanamaGemm implements GemmKernel {
       s31 = u.fma(v1, s31);
       s32 = u.fma(v2, s32);
     }
-    if (kv < k) {
-      FloatVector v0 = FloatVector.fromArray(S, b, b0 + kv, tail);
-      FloatVector v1 = FloatVector.fromArray(S, b, b1 + kv, tail);
-      FloatVector v2 = FloatVector.fromArray(S, b, b2 + kv, tail);
-      FloatVector u = FloatVector.fromArray(S, a, a0 + kv, tail);
-      s00 = u.fma(v0, s00);
-      s01 = u.fma(v1, s01);
-      s02 = u.fma(v2, s02);
-      u = FloatVector.fromArray(S, a, a1 + kv, tail);
-      s10 = u.fma(v0, s10);
-      s11 = u.fma(v1, s11);
-      s12 = u.fma(v2, s12);
-      u = FloatVector.fromArray(S, a, a2 + kv, tail);
-      s20 = u.fma(v0, s20);
-      s21 = u.fma(v1, s21);
-      s22 = u.fma(v2, s22);
-      u = FloatVector.fromArray(S, a, a3 + kv, tail);
-      s30 = u.fma(v0, s30);
-      s31 = u.fma(v1, s31);
-      s32 = u.fma(v2, s32);
-    }
-    // The partial sums leave through memory and are folded in finishRow: with the folds in here this method is
-    // too big for C2 to inline them, and a vector handed to a method that is not inlined is boxed.
     s00.intoArray(sums, 0);
     s01.intoArray(sums, L);
     s02.intoArray(sums, 2 * L);
@@ -460,22 +450,29 @@ final class PanamaGemm implements GemmKernel {
     s30.intoArray(sums, 9 * L);
     s31.intoArray(sums, 10 * L);
     s32.intoArray(sums, 11 * L);
-    for (int r = 0; r < rows; r++) {
-      finishRow(sums, 3 * r * L, cols, c, c0 + r * ldc, acc);
+  }
+
+  /** The last k - kv products of a {@link #dot4x3} tile, one masked step added to the partial sums. */
+  private static void dotTail4x3(int rows, int cols, int kv, int k, float[] a, int a0, int lda, float[] b, int b0,
+      int ldb, float[] sums) {
+    VectorMask<Float> tail = S.indexInRange(kv, k);
+    FloatVector v0 = FloatVector.fromArray(S, b, b0 + kv, tail);
+    FloatVector v1 = FloatVector.fromArray(S, b, (cols > 1 ? b0 + ldb : b0) + kv, tail);
+    FloatVector v2 = FloatVector.fromArray(S, b, (cols > 2 ? b0 + 2 * ldb : b0) + kv, tail);
+    for (int r = 0; r < 4; r++) {
+      FloatVector u = FloatVector.fromArray(S, a, (rows > r ? a0 + r * lda : a0) + kv, tail);
+      int at = 3 * r * L;
+      u.fma(v0, FloatVector.fromArray(S, sums, at)).intoArray(sums, at);
+      u.fma(v1, FloatVector.fromArray(S, sums, at + L)).intoArray(sums, at + L);
+      u.fma(v2, FloatVector.fromArray(S, sums, at + 2 * L)).intoArray(sums, at + 2 * L);
     }
   }
 
-  /** C[ci + s] (+)= the lane sum of partial-sum vector s at sums[from + s * L], for s < cols. */
-  private static void finishRow(float[] sums, int from, int cols, float[] c, int ci, boolean acc) {
-    float sum = fold(FloatVector.fromArray(S, sums, from));
-    c[ci] = acc ? c[ci] + sum : sum;
-    if (cols > 1) {
-      sum = fold(FloatVector.fromArray(S, sums, from + L));
-      c[ci + 1] = acc ? c[ci + 1] + sum : sum;
-    }
-    if (cols > 2) {
-      sum = fold(FloatVector.fromArray(S, sums, from + 2 * L));
-      c[ci + 2] = acc ? c[ci + 2] + sum : sum;
+  /** Row r of a {@link #dot4x3} tile into C: C[ci + s] (+)= the folded partial sums, for s &lt; cols. */
+  private static void finishRow(int r, int cols, float[] sums, float[] c, int ci, boolean acc) {
+    for (int s = 0; s < cols; s++) {
+      float sum = fold(FloatVector.fromArray(S, sums, (3 * r + s) * L));
+      c[ci + s] = acc ? c[ci + s] + sum : sum;
     }
   }
 
