@@ -13,14 +13,17 @@ import java.util.Objects;
  * contents of C are never read (they may be garbage, even NaN).
  *
  * <p>Implementation: {@link VectorizationProvider} picks the Vector API kernel when the JVM can run it, otherwise a
- * scalar one; {@link #implementationName()} tells which. Both are single-threaded, allocate nothing and keep no
- * state, so any number of threads may call this at once on disjoint outputs.
+ * scalar one; {@link #implementationName()} tells which. Both are single-threaded and share no mutable state: the
+ * vector kernel's scratch buffers are per thread and reused (allocated on a thread's first call, grown only for a
+ * bigger NT product with k &lt; 96), so any number of threads may call this at once on disjoint outputs, and a
+ * steady training loop allocates nothing here.
  *
- * <p>Rounding: each element of C is summed in an order that depends only on the shapes and the transpose flags,
- * so a call repeated with the same inputs gives the same bits. The vector and the scalar kernels use different
- * orders (the vector kernel also fuses each multiply-add into one rounding), so their results may differ in the
- * last bits; both stay within the usual float dot-product bound, |error| &lt;= k * 2^-24 * sum over p of
- * |A[i,p] B[p,j]| (plus one rounding of the old C when accumulating).
+ * <p>Rounding: each element of C is summed in an order that depends only on k and the transpose flags (not on m,
+ * n, the element's position, the thread or the JIT tier), so a call repeated with the same inputs gives the same
+ * bits, and images batched side by side in n get exactly what each gets alone. The vector and the scalar kernels
+ * use different orders (the vector kernel also fuses each multiply-add into one rounding), so their results may
+ * differ in the last bits. Both stay within the usual float dot-product bound: |error| &lt;= (k + 1) 2^-24 (1 +
+ * O(k 2^-24)) times (|old C| + sum over p of |A[i,p] B[p,j]|).
  */
 public final class Gemm {
 

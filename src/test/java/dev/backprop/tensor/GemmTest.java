@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,7 +62,7 @@ class GemmTest {
       float[] a = randoms(random, aOffset + aRows * lda + (padded ? random.nextInt(3) : 0));
       float[] b = randoms(random, bOffset + bRows * ldb + (padded ? random.nextInt(3) : 0));
       float[] c = new float[cOffset + m * ldc + (padded ? random.nextInt(3) : 0)];
-      java.util.Arrays.fill(c, OUTSIDE);
+      Arrays.fill(c, OUTSIDE);
       for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
           // When not accumulating, the old C must not be read: NaN there would show.
@@ -222,6 +227,45 @@ class GemmTest {
         assertThat((double) Math.abs(scalar[idx] - vector[idx])).as("%s index %d", c, idx).isLessThanOrEqualTo(
             allowed);
       }
+    }
+  }
+
+  /**
+   * Per-thread scratch (NT partial sums, B^T copies) must not leak between threads: same bits as alone. The
+   * results alone come from cold code, the threads' from code C2 has compiled meanwhile, so this also checks that
+   * the summation order does not change with the JIT tier.
+   */
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void threadsCallingAtOnceGetWhatEachGetsAlone(VectorizationProvider provider) throws Exception {
+    SplittableRandom random = new SplittableRandom(3);
+    List<Case> cases = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      cases.add(Case.random(random, false, true, 1 + random.nextInt(20), 1 + random.nextInt(40),
+          i % 2 == 0 ? 1 + random.nextInt(60) : 100 + random.nextInt(100), true, true));
+    }
+    List<float[]> alone = cases.stream().map(c -> c.run(provider)).toList();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Boolean>> agreed = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int shift = t;
+        agreed.add(pool.submit(() -> {
+          boolean same = true;
+          for (int round = 0; round < 20; round++) {
+            for (int i = 0; i < cases.size(); i++) {
+              int index = (i + shift * 5 + round) % cases.size();
+              same &= Arrays.equals(cases.get(index).run(provider), alone.get(index));
+            }
+          }
+          return same;
+        }));
+      }
+      for (Future<Boolean> result : agreed) {
+        assertThat(result.get()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 
