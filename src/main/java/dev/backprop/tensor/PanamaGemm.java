@@ -125,15 +125,18 @@ final class PanamaGemm implements GemmKernel {
     if (j < n) {
       int rest = n - j;
       int vectors = (rest + L - 1) / L;
-      VectorMask<Float> last = S.indexInRange((vectors - 1) * L, rest);
+      // The valid lanes of the last vector, 1..L. The callees make the mask themselves: a mask passed in (boxed,
+      // since they are not inlined) made C2 drop the masked-load intrinsics in some compilations, seen when the
+      // caller was compiled on-stack-replaced (TN 288x9x32: 10 instead of 23 GFLOP/s).
+      int lanes = rest - (vectors - 1) * L;
       for (int i = 0; i < m; i += 4) {
         int rows = Math.min(4, m - i);
         int a0 = aOffset + i * aRow;
         int c0 = cOffset + i * ldc + j;
         switch (vectors) {
-          case 1 -> block4x1(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, last);
-          case 2 -> block4x2(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, last);
-          default -> block4x3m(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, last);
+          case 1 -> block4x1(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, lanes);
+          case 2 -> block4x2(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, lanes);
+          default -> block4x3m(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, lanes);
         }
       }
     }
@@ -211,9 +214,10 @@ final class PanamaGemm implements GemmKernel {
     x02.intoArray(c, c0 + 2 * L);
   }
 
-  /** As {@link #block4x3} for the last strip of 2L + 1..3L columns; {@code last} masks the third vector. */
+  /** As {@link #block4x3} for the last strip of 2L + 1..3L columns; the third vector has {@code lanes} valid lanes. */
   private static void block4x3m(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
-      float[] c, int c0, int ldc, boolean acc, VectorMask<Float> last) {
+      float[] c, int c0, int ldc, boolean acc, int lanes) {
+    VectorMask<Float> last = S.indexInRange(0, lanes);
     int a1 = rows > 1 ? a0 + aRow : a0;
     int a2 = rows > 2 ? a0 + 2 * aRow : a0;
     int a3 = rows > 3 ? a0 + 3 * aRow : a0;
@@ -280,9 +284,10 @@ final class PanamaGemm implements GemmKernel {
     x02.intoArray(c, c0 + 2 * L, last);
   }
 
-  /** As {@link #block4x3} for the last strip of L + 1..2L columns; {@code last} masks the second vector. */
+  /** As {@link #block4x3} for the last strip of L + 1..2L columns; the second vector has {@code lanes} valid lanes. */
   private static void block4x2(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
-      float[] c, int c0, int ldc, boolean acc, VectorMask<Float> last) {
+      float[] c, int c0, int ldc, boolean acc, int lanes) {
+    VectorMask<Float> last = S.indexInRange(0, lanes);
     int a1 = rows > 1 ? a0 + aRow : a0;
     int a2 = rows > 2 ? a0 + 2 * aRow : a0;
     int a3 = rows > 3 ? a0 + 3 * aRow : a0;
@@ -336,9 +341,10 @@ final class PanamaGemm implements GemmKernel {
     x01.intoArray(c, c0 + L, last);
   }
 
-  /** As {@link #block4x3} for the last strip of 1..L columns; {@code last} masks the one vector. */
+  /** As {@link #block4x3} for the last strip of 1..L columns; the one vector has {@code lanes} valid lanes. */
   private static void block4x1(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
-      float[] c, int c0, int ldc, boolean acc, VectorMask<Float> last) {
+      float[] c, int c0, int ldc, boolean acc, int lanes) {
+    VectorMask<Float> last = S.indexInRange(0, lanes);
     int a1 = rows > 1 ? a0 + aRow : a0;
     int a2 = rows > 2 ? a0 + 2 * aRow : a0;
     int a3 = rows > 3 ? a0 + 3 * aRow : a0;
