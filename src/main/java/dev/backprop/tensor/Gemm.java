@@ -1,92 +1,105 @@
 package dev.backprop.tensor;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * General matrix multiply on row-major float arrays, BLAS-like. This is the plain scalar version the layers are
- * written against; a blocked and vectorised implementation with the same signature replaces it.
+ * Single-precision matrix product for the layers: {@code C = op(A) op(B)}, or {@code C += op(A) op(B)}.
+ *
+ * <p>Shapes: op(A) is m x k, op(B) is k x n, C is m x n. All three are row-major slices of flat arrays: element
+ * (r, s) of a stored matrix X is {@code x[xOffset + r * ldx + s]}. op(X) is X itself, or its transpose when the
+ * flag is set, so A is stored m x k (lda &gt;= k) when {@code transA} is false and k x m (lda &gt;= m) when it is
+ * true; likewise B is stored k x n or n x k. C must not overlap A or B. With {@code accumulate == false} the old
+ * contents of C are never read (they may be garbage, even NaN).
+ *
+ * <p>Implementation: {@link VectorizationProvider} picks the Vector API kernel when the JVM can run it, otherwise a
+ * scalar one; {@link #implementationName()} tells which. Both are single-threaded and share no mutable state: the
+ * vector kernel's scratch buffers are per thread and reused (allocated on a thread's first call, grown only for a
+ * bigger NT product with k &lt; 96), so any number of threads may call this at once on disjoint outputs, and a
+ * steady training loop allocates nothing here.
+ *
+ * <p>Rounding: each element of C is summed in an order that depends only on k and the transpose flags (not on m,
+ * n, the element's position, the thread or the JIT tier), so a call repeated with the same inputs gives the same
+ * bits, and images batched side by side in n get exactly what each gets alone. The vector and the scalar kernels
+ * use different orders (the vector kernel also fuses each multiply-add into one rounding), so their results may
+ * differ in the last bits. Both stay within the usual float dot-product bound: |error| &lt;= (k + 1) 2^-24 (1 +
+ * O(k 2^-24)) times (|old C| + sum over p of |A[i,p] B[p,j]|).
  */
 public final class Gemm {
+
+  private static final GemmKernel KERNEL = VectorizationProvider.getInstance().gemm();
+
   private Gemm() {}
 
+  /** Which kernel {@link #gemm} runs, e.g. "vector: FloatVector 256-bit (8 lanes), FMA" or "scalar (...)". */
+  public static String implementationName() {
+    return VectorizationProvider.getInstance().name();
+  }
+
   /**
-   * C[m×n] = op(A)[m×k] · op(B)[k×n], or C += that when {@code accumulate}. op(X) is X, or Xᵀ when the flag is
-   * set. Each matrix is row-major with its row stride as stored: A is [m×k] (lda ≥ k) or, transposed, [k×m]
-   * (lda ≥ m); B is [k×n] (ldb ≥ n) or, transposed, [n×k] (ldb ≥ k); C is [m×n] (ldc ≥ n).
+   * {@code C[m x n] = op(A)[m x k] * op(B)[k x n]}, or {@code +=} when {@code accumulate}; see the class comment.
+   *
+   * @throws IllegalArgumentException for a negative size, a leading dimension shorter than its row, or C
+   *     overlapping A or B
+   * @throws IndexOutOfBoundsException when a matrix does not fit in its array at its offset
    */
-  public static void gemm(
-      boolean transA,
-      boolean transB,
-      int m,
-      int n,
-      int k,
-      float[] a,
-      int aOffset,
-      int lda,
-      float[] b,
-      int bOffset,
-      int ldb,
-      float[] c,
-      int cOffset,
-      int ldc,
-      boolean accumulate) {
-    if (!accumulate) {
-      for (int i = 0; i < m; i++) {
-        Arrays.fill(c, cOffset + i * ldc, cOffset + i * ldc + n, 0f);
-      }
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda,
+      float[] b, int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+    gemm(KERNEL, transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+  }
+
+  /** {@link #gemm} on a given kernel: the tests call both implementations through this. */
+  static void gemm(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset,
+      int lda, float[] b, int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+    if (m < 0 || n < 0 || k < 0) {
+      throw new IllegalArgumentException("negative size: m=" + m + ", n=" + n + ", k=" + k);
     }
-    if (!transA && !transB) {
-      // i-p-j: the inner loop runs along a row of B and a row of C.
-      for (int i = 0; i < m; i++) {
-        int ci = cOffset + i * ldc;
-        for (int p = 0; p < k; p++) {
-          float aip = a[aOffset + i * lda + p];
-          int bp = bOffset + p * ldb;
-          for (int j = 0; j < n; j++) {
-            c[ci + j] += aip * b[bp + j];
-          }
-        }
-      }
-    } else if (!transA) {
-      // A·Bᵀ: C[i][j] is the dot product of row i of A and row j of B.
-      for (int i = 0; i < m; i++) {
-        int ai = aOffset + i * lda;
-        int ci = cOffset + i * ldc;
-        for (int j = 0; j < n; j++) {
-          int bj = bOffset + j * ldb;
-          float sum = 0f;
-          for (int p = 0; p < k; p++) {
-            sum += a[ai + p] * b[bj + p];
-          }
-          c[ci + j] += sum;
-        }
-      }
-    } else if (!transB) {
-      // Aᵀ·B: rank-1 updates, row p of A (= column p of Aᵀ) times row p of B.
-      for (int p = 0; p < k; p++) {
-        int ap = aOffset + p * lda;
-        int bp = bOffset + p * ldb;
+    long aLast = transA ? last("A", a, aOffset, lda, k, m) : last("A", a, aOffset, lda, m, k);
+    long bLast = transB ? last("B", b, bOffset, ldb, n, k) : last("B", b, bOffset, ldb, k, n);
+    long cLast = last("C", c, cOffset, ldc, m, n);
+    if (c == a && overlap(cOffset, cLast, aOffset, aLast)) {
+      throw new IllegalArgumentException("C overlaps A");
+    }
+    if (c == b && overlap(cOffset, cLast, bOffset, bLast)) {
+      throw new IllegalArgumentException("C overlaps B");
+    }
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      if (!accumulate) {
         for (int i = 0; i < m; i++) {
-          float api = a[ap + i];
-          int ci = cOffset + i * ldc;
-          for (int j = 0; j < n; j++) {
-            c[ci + j] += api * b[bp + j];
-          }
+          int row = cOffset + i * ldc;
+          Arrays.fill(c, row, row + n, 0f);
         }
       }
-    } else {
-      // Aᵀ·Bᵀ: rare; dot products with a strided walk down A.
-      for (int i = 0; i < m; i++) {
-        int ci = cOffset + i * ldc;
-        for (int j = 0; j < n; j++) {
-          int bj = bOffset + j * ldb;
-          float sum = 0f;
-          for (int p = 0; p < k; p++) {
-            sum += a[aOffset + p * lda + i] * b[bj + p];
-          }
-          c[ci + j] += sum;
-        }
-      }
+      return;
     }
+    kernel.gemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+  }
+
+  /**
+   * Checks that a stored rows x cols matrix fits its array and returns the index of its last element, or
+   * {@code offset - 1} when it is empty.
+   */
+  private static long last(String name, float[] x, int offset, int ld, int rows, int cols) {
+    Objects.requireNonNull(x, name);
+    if (rows == 0 || cols == 0) {
+      return offset - 1L;
+    }
+    if (ld < cols) {
+      throw new IllegalArgumentException(name + ": leading dimension " + ld + " < row length " + cols);
+    }
+    long last = (long) offset + (long) (rows - 1) * ld + cols - 1;
+    if (offset < 0 || last >= x.length) {
+      throw new IndexOutOfBoundsException(name + ": " + rows + " x " + cols + " matrix at offset " + offset
+          + " with leading dimension " + ld + " needs index " + last + ", array length is " + x.length);
+    }
+    return last;
+  }
+
+  /** Whether index ranges [xFirst, xLast] and [yFirst, yLast] share an element (an empty range shares none). */
+  private static boolean overlap(long xFirst, long xLast, long yFirst, long yLast) {
+    return xFirst <= xLast && yFirst <= yLast && xFirst <= yLast && yFirst <= xLast;
   }
 }

@@ -1,0 +1,133 @@
+package dev.backprop.tensor;
+
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.util.Statistics;
+
+/**
+ * {@link Gemm} on the CNN's shapes, vector against scalar kernel. {@link #main} runs JMH with the usual command-line
+ * options and then prints GFLOP/s (2 m n k per call) per shape and the vector/scalar ratio; see docs/benchmarks.md.
+ * Sample-time mode: every call is timed, so the fastest and the median call can be told apart on a busy machine.
+ *
+ * <p>Shape names are {@code LAYOUT:m x n x k}: NN is the conv forward (W times im2col columns), NT the weight
+ * gradient (dOut times columns transposed, accumulating), TN the input gradient (W transposed times dOut).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 8, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class GemmBenchmark {
+
+  @Param({
+    "NN:16x484x144", "NN:16x576x144", "NN:8x676x9", "NN:32x9x144", "NN:10x9x32", "NN:32x576x288",
+    "NN:16x3872x144",
+    "NT:16x144x484", "NT:8x9x676", "NT:32x144x9", "NT:32x288x576",
+    "TN:144x484x16", "TN:72x676x8", "TN:288x9x32"
+  })
+  public String shape;
+
+  @Param({"vector", "scalar"})
+  public String impl;
+
+  private GemmKernel kernel;
+  private boolean transA;
+  private boolean transB;
+  private boolean accumulate;
+  private int m;
+  private int n;
+  private int k;
+  private float[] a;
+  private float[] b;
+  private float[] c;
+
+  @Setup
+  public void setUp() {
+    VectorizationProvider provider =
+        impl.equals("vector") ? VectorizationProvider.vectorIfUsable() : VectorizationProvider.scalar();
+    if (impl.equals("vector") && !provider.isVectorized()) {
+      throw new IllegalStateException("no vector kernel here: " + provider.name());
+    }
+    kernel = provider.gemm();
+    String layout = shape.substring(0, 2);
+    transA = layout.charAt(0) == 'T';
+    transB = layout.charAt(1) == 'T';
+    accumulate = layout.equals("NT");
+    int[] mnk = dims(shape);
+    m = mnk[0];
+    n = mnk[1];
+    k = mnk[2];
+    SplittableRandom random = new SplittableRandom(1);
+    a = randoms(random, m * k);
+    b = randoms(random, k * n);
+    c = randoms(random, m * n);
+  }
+
+  @Benchmark
+  public float[] gemm() {
+    Gemm.gemm(kernel, transA, transB, m, n, k, a, 0, transA ? m : k, b, 0, transB ? k : n, c, 0, n, accumulate);
+    return c;
+  }
+
+  private static int[] dims(String shape) {
+    String[] parts = shape.substring(3).split("x");
+    return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2])};
+  }
+
+  private static float[] randoms(SplittableRandom random, int size) {
+    float[] x = new float[size];
+    for (int i = 0; i < size; i++) {
+      // Small values so that accumulating into C for a long run stays far from overflow.
+      x[i] = (float) (random.nextDouble() - 0.5) * 1e-3f;
+    }
+    return x;
+  }
+
+  /**
+   * Runs JMH with the given options and prints GFLOP/s per shape from the sampled call times: at the median call
+   * and at the fastest one. On a shared machine the median includes time lost to other processes; the fastest
+   * call is close to what the kernel does on an idle core.
+   */
+  public static void main(String[] args) throws Exception {
+    Collection<RunResult> results = new Runner(new CommandLineOptions(args)).run();
+    Map<String, double[]> gflops = new TreeMap<>(); // shape -> {vector median, vector best, scalar median, best}
+    for (RunResult result : results) {
+      String shape = result.getParams().getParam("shape");
+      boolean vector = result.getParams().getParam("impl").equals("vector");
+      Statistics micros = result.getPrimaryResult().getStatistics();
+      int[] mnk = dims(shape);
+      double megaflop = 2e-3 * mnk[0] * mnk[1] * mnk[2]; // per call; MFLOP per microsecond = GFLOP/s
+      double[] row = gflops.computeIfAbsent(shape, s -> new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN});
+      row[vector ? 0 : 2] = megaflop / micros.getPercentile(50);
+      row[vector ? 1 : 3] = megaflop / micros.getMin();
+    }
+    System.out.println();
+    System.out.println("| layout:m x n x k | vector GFLOP/s median (best) | scalar GFLOP/s median (best) "
+        + "| vector / scalar (medians) |");
+    System.out.println("|---|---:|---:|---:|");
+    for (Map.Entry<String, double[]> entry : gflops.entrySet()) {
+      double[] g = entry.getValue();
+      System.out.println(String.format(Locale.ROOT, "| %s | %.1f (%.1f) | %.1f (%.1f) | %.1fx |", entry.getKey(), g[0],
+          g[1], g[2], g[3], g[0] / g[2]));
+    }
+  }
+}

@@ -1,0 +1,501 @@
+package dev.backprop.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link GemmKernel} on the incubating Vector API, for the small-m shapes of a CNN (m = 8..32 output channels or
+ * 9..288 kernel taps, k and n from 9 to a few thousand). Operands are read in place; the only copies are B^T for
+ * short NT products, in a per-thread buffer.
+ *
+ * <ul>
+ *   <li>B not transposed (NN, TN): outer products. A 4 x 3-vector tile of C (12 accumulators: 4 rows, 3L columns
+ *       for L lanes) stays in registers while p runs over k; each step loads 3 vectors of row p of B, broadcasts 4
+ *       elements of column p of op(A) and issues 12 fused multiply-adds. Rows past m repeat a valid row and are not
+ *       stored; the last, partial strip of columns uses masked loads and stores. Strips of 3L columns are the outer
+ *       loop, so a strip of B (k x 3L) stays in cache while every row of A passes over it.
+ *   <li>A not transposed, B transposed (NT, the weight gradient dW += dOut col^T), k &gt;= 96: dot products along p,
+ *       which is contiguous in both operands. A tile of 4 rows of A by 3 rows of B keeps 12 vector partial sums
+ *       (lane l sums the products with p = l mod L), the last k mod L products are one masked step, and each
+ *       partial-sum vector is then folded by a fixed tree.
+ *   <li>NT with k &lt; 96: B^T is copied (k x n, small since k is) and goes through the outer-product kernel.
+ *   <li>Both transposed: not needed by the layers; delegated to {@link ScalarGemm}.
+ * </ul>
+ *
+ * <p>Summation order per element depends on k and the layout alone: (old C, when accumulating) + products in p
+ * order, one rounding per fused multiply-add, for the outer-product kernels; L interleaved partial sums folded by
+ * a fixed tree, then added to the old C, for the dot-product kernel. It never depends on the JIT tier: no
+ * {@code reduceLanes}, whose float order the API leaves to the implementation.
+ */
+final class PanamaGemm implements GemmKernel {
+
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  /** Lane l + d moves to lane l (mod L), for d = L/2, L/4, L/8, L/16: the steps of {@link #fold}. */
+  private static final VectorShuffle<Float> ROTATE_HALF = rotation(L / 2);
+  private static final VectorShuffle<Float> ROTATE_QUARTER = rotation(L / 4);
+  private static final VectorShuffle<Float> ROTATE_EIGHTH = rotation(Math.max(1, L / 8));
+  private static final VectorShuffle<Float> ROTATE_SIXTEENTH = rotation(Math.max(1, L / 16));
+  /**
+   * NT products with k below this copy B^T and use outer products, above it they use dot products (measured on
+   * the weight-gradient shapes: m = 16..32, n = 144). The choice depends on k alone, so an element's value never
+   * depends on m or n.
+   */
+  static final int TRANSPOSE_B_BELOW_K = 96;
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** Per-thread buffers, reused from call to call. */
+  private static final class Scratch {
+    /** The 12 vectors of partial sums of one dot-product tile. */
+    final float[] sums = new float[12 * L];
+    /** B^T for short NT products; grows to the largest k x n seen. */
+    float[] transposed = new float[0];
+  }
+
+  PanamaGemm() {
+    if (S.vectorBitSize() < 128) {
+      throw new UnsupportedOperationException("preferred float vectors are " + S.vectorBitSize() + " bits");
+    }
+  }
+
+  private static VectorShuffle<Float> rotation(int d) {
+    return VectorShuffle.fromOp(S, l -> (l + d) % L);
+  }
+
+  static String description() {
+    return "FloatVector " + S.vectorBitSize() + "-bit (" + L + " lanes)";
+  }
+
+  @Override
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
+      int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+    if (!transB) {
+      // Element (i, p) of op(A) is a[aOffset + i * aRow + p * aCol].
+      int aRow = transA ? 1 : lda;
+      int aCol = transA ? lda : 1;
+      outerProducts(m, n, k, a, aOffset, aRow, aCol, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+    } else if (!transA && k >= TRANSPOSE_B_BELOW_K) {
+      dotProducts(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+    } else if (!transA) {
+      // Short dot products would spend more on folding partial sums than on multiplying: copy B^T (k x n, small
+      // because k is) and run the outer-product kernel on it.
+      float[] bt = transposed(k, n, b, bOffset, ldb);
+      outerProducts(m, n, k, a, aOffset, lda, 1, bt, 0, n, c, cOffset, ldc, accumulate);
+    } else {
+      ScalarGemm.INSTANCE.gemm(true, true, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+    }
+  }
+
+  /** B^T of the n x k matrix B, as a k x n row-major matrix in this thread's scratch buffer. */
+  private static float[] transposed(int k, int n, float[] b, int bOffset, int ldb) {
+    Scratch scratch = SCRATCH.get();
+    if (scratch.transposed.length < k * n) {
+      scratch.transposed = new float[k * n];
+    }
+    float[] bt = scratch.transposed;
+    // Blocks of 16 columns: reads run along 16 rows of B, writes fill whole cache lines of B^T.
+    for (int j0 = 0; j0 < n; j0 += 16) {
+      int j1 = Math.min(n, j0 + 16);
+      for (int p = 0; p < k; p++) {
+        int row = p * n;
+        for (int j = j0; j < j1; j++) {
+          bt[row + j] = b[bOffset + j * ldb + p];
+        }
+      }
+    }
+    return bt;
+  }
+
+  // ---- NN and TN: C[i, j..] += A[i, p] * B[p, j..] --------------------------------------------------------------
+
+  private static void outerProducts(int m, int n, int k, float[] a, int aOffset, int aRow, int aCol, float[] b,
+      int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean acc) {
+    int strip = 3 * L;
+    int j = 0;
+    for (; j + strip <= n; j += strip) {
+      for (int i = 0; i < m; i += 4) {
+        int rows = Math.min(4, m - i);
+        int a0 = aOffset + i * aRow;
+        int c0 = cOffset + i * ldc + j;
+        block4x3(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc);
+      }
+    }
+    if (j < n) {
+      int rest = n - j;
+      int vectors = (rest + L - 1) / L;
+      // The valid lanes of the last vector, 1..L. The callees make the mask themselves: a mask passed in (boxed,
+      // since they are not inlined) made C2 drop the masked-load intrinsics in some compilations, seen when the
+      // caller was compiled on-stack-replaced (TN 288x9x32: 10 instead of 23 GFLOP/s).
+      int lanes = rest - (vectors - 1) * L;
+      for (int i = 0; i < m; i += 4) {
+        int rows = Math.min(4, m - i);
+        int a0 = aOffset + i * aRow;
+        int c0 = cOffset + i * ldc + j;
+        switch (vectors) {
+          case 1 -> block4x1(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, lanes);
+          case 2 -> block4x2(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, lanes);
+          default -> block4x3m(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, lanes);
+        }
+      }
+    }
+  }
+
+  /**
+   * Rows i0..i0+3 (A rows start at a0, a0 + aRow, ...; only the first {@code rows} are real, the others repeat
+   * row i0) times columns j..j+3L of B (row p at pb + p * ldb) into C rows starting at c0, c0 + ldc, ...
+   */
+  private static void block4x3(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
+      float[] c, int c0, int ldc, boolean acc) {
+    int a1 = rows > 1 ? a0 + aRow : a0;
+    int a2 = rows > 2 ? a0 + 2 * aRow : a0;
+    int a3 = rows > 3 ? a0 + 3 * aRow : a0;
+    int c1 = rows > 1 ? c0 + ldc : c0;
+    int c2 = rows > 2 ? c0 + 2 * ldc : c0;
+    int c3 = rows > 3 ? c0 + 3 * ldc : c0;
+    FloatVector x00, x01, x02, x10, x11, x12, x20, x21, x22, x30, x31, x32;
+    if (acc) {
+      x00 = FloatVector.fromArray(S, c, c0);
+      x01 = FloatVector.fromArray(S, c, c0 + L);
+      x02 = FloatVector.fromArray(S, c, c0 + 2 * L);
+      x10 = FloatVector.fromArray(S, c, c1);
+      x11 = FloatVector.fromArray(S, c, c1 + L);
+      x12 = FloatVector.fromArray(S, c, c1 + 2 * L);
+      x20 = FloatVector.fromArray(S, c, c2);
+      x21 = FloatVector.fromArray(S, c, c2 + L);
+      x22 = FloatVector.fromArray(S, c, c2 + 2 * L);
+      x30 = FloatVector.fromArray(S, c, c3);
+      x31 = FloatVector.fromArray(S, c, c3 + L);
+      x32 = FloatVector.fromArray(S, c, c3 + 2 * L);
+    } else {
+      x00 = x01 = x02 = x10 = x11 = x12 = x20 = x21 = x22 = x30 = x31 = x32 = FloatVector.zero(S);
+    }
+    for (int p = 0; p < k; p++) {
+      int q = p * aCol;
+      FloatVector b0 = FloatVector.fromArray(S, b, pb);
+      FloatVector b1 = FloatVector.fromArray(S, b, pb + L);
+      FloatVector b2 = FloatVector.fromArray(S, b, pb + 2 * L);
+      FloatVector av = FloatVector.broadcast(S, a[a0 + q]);
+      x00 = av.fma(b0, x00);
+      x01 = av.fma(b1, x01);
+      x02 = av.fma(b2, x02);
+      av = FloatVector.broadcast(S, a[a1 + q]);
+      x10 = av.fma(b0, x10);
+      x11 = av.fma(b1, x11);
+      x12 = av.fma(b2, x12);
+      av = FloatVector.broadcast(S, a[a2 + q]);
+      x20 = av.fma(b0, x20);
+      x21 = av.fma(b1, x21);
+      x22 = av.fma(b2, x22);
+      av = FloatVector.broadcast(S, a[a3 + q]);
+      x30 = av.fma(b0, x30);
+      x31 = av.fma(b1, x31);
+      x32 = av.fma(b2, x32);
+      pb += ldb;
+    }
+    if (rows > 3) {
+      x30.intoArray(c, c3);
+      x31.intoArray(c, c3 + L);
+      x32.intoArray(c, c3 + 2 * L);
+    }
+    if (rows > 2) {
+      x20.intoArray(c, c2);
+      x21.intoArray(c, c2 + L);
+      x22.intoArray(c, c2 + 2 * L);
+    }
+    if (rows > 1) {
+      x10.intoArray(c, c1);
+      x11.intoArray(c, c1 + L);
+      x12.intoArray(c, c1 + 2 * L);
+    }
+    x00.intoArray(c, c0);
+    x01.intoArray(c, c0 + L);
+    x02.intoArray(c, c0 + 2 * L);
+  }
+
+  /** As {@link #block4x3} for the last strip of 2L + 1..3L columns; the third vector has {@code lanes} valid lanes. */
+  private static void block4x3m(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
+      float[] c, int c0, int ldc, boolean acc, int lanes) {
+    VectorMask<Float> last = S.indexInRange(0, lanes);
+    int a1 = rows > 1 ? a0 + aRow : a0;
+    int a2 = rows > 2 ? a0 + 2 * aRow : a0;
+    int a3 = rows > 3 ? a0 + 3 * aRow : a0;
+    int c1 = rows > 1 ? c0 + ldc : c0;
+    int c2 = rows > 2 ? c0 + 2 * ldc : c0;
+    int c3 = rows > 3 ? c0 + 3 * ldc : c0;
+    FloatVector x00, x01, x02, x10, x11, x12, x20, x21, x22, x30, x31, x32;
+    if (acc) {
+      x00 = FloatVector.fromArray(S, c, c0);
+      x01 = FloatVector.fromArray(S, c, c0 + L);
+      x02 = FloatVector.fromArray(S, c, c0 + 2 * L, last);
+      x10 = FloatVector.fromArray(S, c, c1);
+      x11 = FloatVector.fromArray(S, c, c1 + L);
+      x12 = FloatVector.fromArray(S, c, c1 + 2 * L, last);
+      x20 = FloatVector.fromArray(S, c, c2);
+      x21 = FloatVector.fromArray(S, c, c2 + L);
+      x22 = FloatVector.fromArray(S, c, c2 + 2 * L, last);
+      x30 = FloatVector.fromArray(S, c, c3);
+      x31 = FloatVector.fromArray(S, c, c3 + L);
+      x32 = FloatVector.fromArray(S, c, c3 + 2 * L, last);
+    } else {
+      x00 = x01 = x02 = x10 = x11 = x12 = x20 = x21 = x22 = x30 = x31 = x32 = FloatVector.zero(S);
+    }
+    for (int p = 0; p < k; p++) {
+      int q = p * aCol;
+      FloatVector b0 = FloatVector.fromArray(S, b, pb);
+      FloatVector b1 = FloatVector.fromArray(S, b, pb + L);
+      FloatVector b2 = FloatVector.fromArray(S, b, pb + 2 * L, last);
+      FloatVector av = FloatVector.broadcast(S, a[a0 + q]);
+      x00 = av.fma(b0, x00);
+      x01 = av.fma(b1, x01);
+      x02 = av.fma(b2, x02);
+      av = FloatVector.broadcast(S, a[a1 + q]);
+      x10 = av.fma(b0, x10);
+      x11 = av.fma(b1, x11);
+      x12 = av.fma(b2, x12);
+      av = FloatVector.broadcast(S, a[a2 + q]);
+      x20 = av.fma(b0, x20);
+      x21 = av.fma(b1, x21);
+      x22 = av.fma(b2, x22);
+      av = FloatVector.broadcast(S, a[a3 + q]);
+      x30 = av.fma(b0, x30);
+      x31 = av.fma(b1, x31);
+      x32 = av.fma(b2, x32);
+      pb += ldb;
+    }
+    if (rows > 3) {
+      x30.intoArray(c, c3);
+      x31.intoArray(c, c3 + L);
+      x32.intoArray(c, c3 + 2 * L, last);
+    }
+    if (rows > 2) {
+      x20.intoArray(c, c2);
+      x21.intoArray(c, c2 + L);
+      x22.intoArray(c, c2 + 2 * L, last);
+    }
+    if (rows > 1) {
+      x10.intoArray(c, c1);
+      x11.intoArray(c, c1 + L);
+      x12.intoArray(c, c1 + 2 * L, last);
+    }
+    x00.intoArray(c, c0);
+    x01.intoArray(c, c0 + L);
+    x02.intoArray(c, c0 + 2 * L, last);
+  }
+
+  /** As {@link #block4x3} for the last strip of L + 1..2L columns; the second vector has {@code lanes} valid lanes. */
+  private static void block4x2(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
+      float[] c, int c0, int ldc, boolean acc, int lanes) {
+    VectorMask<Float> last = S.indexInRange(0, lanes);
+    int a1 = rows > 1 ? a0 + aRow : a0;
+    int a2 = rows > 2 ? a0 + 2 * aRow : a0;
+    int a3 = rows > 3 ? a0 + 3 * aRow : a0;
+    int c1 = rows > 1 ? c0 + ldc : c0;
+    int c2 = rows > 2 ? c0 + 2 * ldc : c0;
+    int c3 = rows > 3 ? c0 + 3 * ldc : c0;
+    FloatVector x00, x01, x10, x11, x20, x21, x30, x31;
+    if (acc) {
+      x00 = FloatVector.fromArray(S, c, c0);
+      x01 = FloatVector.fromArray(S, c, c0 + L, last);
+      x10 = FloatVector.fromArray(S, c, c1);
+      x11 = FloatVector.fromArray(S, c, c1 + L, last);
+      x20 = FloatVector.fromArray(S, c, c2);
+      x21 = FloatVector.fromArray(S, c, c2 + L, last);
+      x30 = FloatVector.fromArray(S, c, c3);
+      x31 = FloatVector.fromArray(S, c, c3 + L, last);
+    } else {
+      x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = FloatVector.zero(S);
+    }
+    for (int p = 0; p < k; p++) {
+      int q = p * aCol;
+      FloatVector b0 = FloatVector.fromArray(S, b, pb);
+      FloatVector b1 = FloatVector.fromArray(S, b, pb + L, last);
+      FloatVector av = FloatVector.broadcast(S, a[a0 + q]);
+      x00 = av.fma(b0, x00);
+      x01 = av.fma(b1, x01);
+      av = FloatVector.broadcast(S, a[a1 + q]);
+      x10 = av.fma(b0, x10);
+      x11 = av.fma(b1, x11);
+      av = FloatVector.broadcast(S, a[a2 + q]);
+      x20 = av.fma(b0, x20);
+      x21 = av.fma(b1, x21);
+      av = FloatVector.broadcast(S, a[a3 + q]);
+      x30 = av.fma(b0, x30);
+      x31 = av.fma(b1, x31);
+      pb += ldb;
+    }
+    if (rows > 3) {
+      x30.intoArray(c, c3);
+      x31.intoArray(c, c3 + L, last);
+    }
+    if (rows > 2) {
+      x20.intoArray(c, c2);
+      x21.intoArray(c, c2 + L, last);
+    }
+    if (rows > 1) {
+      x10.intoArray(c, c1);
+      x11.intoArray(c, c1 + L, last);
+    }
+    x00.intoArray(c, c0);
+    x01.intoArray(c, c0 + L, last);
+  }
+
+  /** As {@link #block4x3} for the last strip of 1..L columns; the one vector has {@code lanes} valid lanes. */
+  private static void block4x1(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
+      float[] c, int c0, int ldc, boolean acc, int lanes) {
+    VectorMask<Float> last = S.indexInRange(0, lanes);
+    int a1 = rows > 1 ? a0 + aRow : a0;
+    int a2 = rows > 2 ? a0 + 2 * aRow : a0;
+    int a3 = rows > 3 ? a0 + 3 * aRow : a0;
+    int c1 = rows > 1 ? c0 + ldc : c0;
+    int c2 = rows > 2 ? c0 + 2 * ldc : c0;
+    int c3 = rows > 3 ? c0 + 3 * ldc : c0;
+    FloatVector x0, x1, x2, x3;
+    if (acc) {
+      x0 = FloatVector.fromArray(S, c, c0, last);
+      x1 = FloatVector.fromArray(S, c, c1, last);
+      x2 = FloatVector.fromArray(S, c, c2, last);
+      x3 = FloatVector.fromArray(S, c, c3, last);
+    } else {
+      x0 = x1 = x2 = x3 = FloatVector.zero(S);
+    }
+    for (int p = 0; p < k; p++) {
+      int q = p * aCol;
+      FloatVector b0 = FloatVector.fromArray(S, b, pb, last);
+      x0 = FloatVector.broadcast(S, a[a0 + q]).fma(b0, x0);
+      x1 = FloatVector.broadcast(S, a[a1 + q]).fma(b0, x1);
+      x2 = FloatVector.broadcast(S, a[a2 + q]).fma(b0, x2);
+      x3 = FloatVector.broadcast(S, a[a3 + q]).fma(b0, x3);
+      pb += ldb;
+    }
+    if (rows > 3) {
+      x3.intoArray(c, c3, last);
+    }
+    if (rows > 2) {
+      x2.intoArray(c, c2, last);
+    }
+    if (rows > 1) {
+      x1.intoArray(c, c1, last);
+    }
+    x0.intoArray(c, c0, last);
+  }
+
+  // ---- NT: C[i, j] += dot(A[i, :], B[j, :]) ---------------------------------------------------------------------
+
+  private static void dotProducts(int m, int n, int k, float[] a, int aOffset, int lda, float[] b, int bOffset,
+      int ldb, float[] c, int cOffset, int ldc, boolean acc) {
+    int kv = S.loopBound(k);
+    float[] sums = SCRATCH.get().sums;
+    for (int j = 0; j < n; j += 3) {
+      int cols = Math.min(3, n - j);
+      int b0 = bOffset + j * ldb;
+      for (int i = 0; i < m; i += 4) {
+        int rows = Math.min(4, m - i);
+        int a0 = aOffset + i * lda;
+        dot4x3(rows, cols, kv, a, a0, lda, b, b0, ldb, sums);
+        if (kv < k) {
+          dotTail4x3(rows, cols, kv, k, a, a0, lda, b, b0, ldb, sums);
+        }
+        int c0 = cOffset + i * ldc + j;
+        for (int r = 0; r < rows; r++) {
+          finishRow(r, cols, sums, c, c0 + r * ldc, acc);
+        }
+      }
+    }
+  }
+
+  /**
+   * Partial dot products over p &lt; kv (a multiple of L) of rows a0 + r * lda of A (r &lt; 4) with rows b0 + s * ldb
+   * of B (s &lt; 3), lane l summing the products with p = l (mod L); vector 3r + s goes to sums[(3r + s) L...].
+   * Rows past {@code rows} and {@code cols} repeat the first one.
+   *
+   * <p>Kept to the vector loop alone: C1, which runs this before C2 has compiled it, gives up on a bigger method
+   * ("out of virtual registers"), and then C2 may not compile it for seconds. The partial sums leave through memory
+   * because a vector handed to a method that is not inlined is boxed.
+   */
+  private static void dot4x3(int rows, int cols, int kv, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+      float[] sums) {
+    int a1 = rows > 1 ? a0 + lda : a0;
+    int a2 = rows > 2 ? a0 + 2 * lda : a0;
+    int a3 = rows > 3 ? a0 + 3 * lda : a0;
+    int b1 = cols > 1 ? b0 + ldb : b0;
+    int b2 = cols > 2 ? b0 + 2 * ldb : b0;
+    FloatVector s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32;
+    s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = s30 = s31 = s32 = FloatVector.zero(S);
+    for (int p = 0; p < kv; p += L) {
+      FloatVector v0 = FloatVector.fromArray(S, b, b0 + p);
+      FloatVector v1 = FloatVector.fromArray(S, b, b1 + p);
+      FloatVector v2 = FloatVector.fromArray(S, b, b2 + p);
+      FloatVector u = FloatVector.fromArray(S, a, a0 + p);
+      s00 = u.fma(v0, s00);
+      s01 = u.fma(v1, s01);
+      s02 = u.fma(v2, s02);
+      u = FloatVector.fromArray(S, a, a1 + p);
+      s10 = u.fma(v0, s10);
+      s11 = u.fma(v1, s11);
+      s12 = u.fma(v2, s12);
+      u = FloatVector.fromArray(S, a, a2 + p);
+      s20 = u.fma(v0, s20);
+      s21 = u.fma(v1, s21);
+      s22 = u.fma(v2, s22);
+      u = FloatVector.fromArray(S, a, a3 + p);
+      s30 = u.fma(v0, s30);
+      s31 = u.fma(v1, s31);
+      s32 = u.fma(v2, s32);
+    }
+    s00.intoArray(sums, 0);
+    s01.intoArray(sums, L);
+    s02.intoArray(sums, 2 * L);
+    s10.intoArray(sums, 3 * L);
+    s11.intoArray(sums, 4 * L);
+    s12.intoArray(sums, 5 * L);
+    s20.intoArray(sums, 6 * L);
+    s21.intoArray(sums, 7 * L);
+    s22.intoArray(sums, 8 * L);
+    s30.intoArray(sums, 9 * L);
+    s31.intoArray(sums, 10 * L);
+    s32.intoArray(sums, 11 * L);
+  }
+
+  /** The last k - kv products of a {@link #dot4x3} tile, one masked step added to the partial sums. */
+  private static void dotTail4x3(int rows, int cols, int kv, int k, float[] a, int a0, int lda, float[] b, int b0,
+      int ldb, float[] sums) {
+    VectorMask<Float> tail = S.indexInRange(kv, k);
+    FloatVector v0 = FloatVector.fromArray(S, b, b0 + kv, tail);
+    FloatVector v1 = FloatVector.fromArray(S, b, (cols > 1 ? b0 + ldb : b0) + kv, tail);
+    FloatVector v2 = FloatVector.fromArray(S, b, (cols > 2 ? b0 + 2 * ldb : b0) + kv, tail);
+    for (int r = 0; r < 4; r++) {
+      FloatVector u = FloatVector.fromArray(S, a, (rows > r ? a0 + r * lda : a0) + kv, tail);
+      int at = 3 * r * L;
+      u.fma(v0, FloatVector.fromArray(S, sums, at)).intoArray(sums, at);
+      u.fma(v1, FloatVector.fromArray(S, sums, at + L)).intoArray(sums, at + L);
+      u.fma(v2, FloatVector.fromArray(S, sums, at + 2 * L)).intoArray(sums, at + 2 * L);
+    }
+  }
+
+  /** Row r of a {@link #dot4x3} tile into C: C[ci + s] (+)= the folded partial sums, for s &lt; cols. */
+  private static void finishRow(int r, int cols, float[] sums, float[] c, int ci, boolean acc) {
+    for (int s = 0; s < cols; s++) {
+      float sum = fold(FloatVector.fromArray(S, sums, (3 * r + s) * L));
+      c[ci + s] = acc ? c[ci + s] + sum : sum;
+    }
+  }
+
+  /**
+   * The sum of the lanes by a fixed tree, lane l + L/2 onto lane l, then L/4, ..., 1: lane 0 then holds
+   * ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)) for 8 lanes. Only lanewise adds and permutations, so the
+   * result is the same in every JIT tier (reduceLanes leaves the float order to the implementation).
+   */
+  private static float fold(FloatVector v) {
+    v = v.add(v.rearrange(ROTATE_HALF));
+    v = v.add(v.rearrange(ROTATE_QUARTER));
+    if (L >= 8) {
+      v = v.add(v.rearrange(ROTATE_EIGHTH));
+    }
+    if (L >= 16) {
+      v = v.add(v.rearrange(ROTATE_SIXTEENTH));
+    }
+    return v.lane(0);
+  }
+}

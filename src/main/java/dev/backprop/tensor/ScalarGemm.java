@@ -1,0 +1,129 @@
+package dev.backprop.tensor;
+
+/**
+ * Plain-Java {@link GemmKernel}: the fallback when the Vector API is not usable, and the second opinion the vector
+ * kernel is compared with in the tests.
+ *
+ * <p>Every element is summed in one fixed order: the old value of C first (when accumulating), then the products
+ * for p = 0, 1, ..., k-1, each rounded to float before it is added (Java never fuses {@code x * y + s}). One
+ * loop nest serves all four layouts through strides. It computes 4 x 4 tiles of C in 16 local accumulators, so
+ * each step over p loads 4 elements of op(A) and 4 of op(B) for 16 multiply-adds; rows and columns left over
+ * past the tiles are single dot products in the same order, so an element's value never depends on its position.
+ */
+final class ScalarGemm implements GemmKernel {
+
+  static final ScalarGemm INSTANCE = new ScalarGemm();
+
+  private ScalarGemm() {}
+
+  @Override
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
+      int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+    // Element (i, p) of op(A) is a[aOffset + i * aRow + p * aCol]; element (p, j) of op(B) is
+    // b[bOffset + p * bRow + j * bCol].
+    int aRow = transA ? 1 : lda;
+    int aCol = transA ? lda : 1;
+    int bRow = transB ? 1 : ldb;
+    int bCol = transB ? ldb : 1;
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+      int j = 0;
+      for (; j + 4 <= n; j += 4) {
+        tile4x4(k, a, aOffset + i * aRow, aRow, aCol, b, bOffset + j * bCol, bRow, bCol, c, cOffset + i * ldc + j,
+            ldc, accumulate);
+      }
+      for (; j < n; j++) {
+        for (int r = i; r < i + 4; r++) {
+          dot(k, a, aOffset + r * aRow, aCol, b, bOffset + j * bCol, bRow, c, cOffset + r * ldc + j, accumulate);
+        }
+      }
+    }
+    for (; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        dot(k, a, aOffset + i * aRow, aCol, b, bOffset + j * bCol, bRow, c, cOffset + i * ldc + j, accumulate);
+      }
+    }
+  }
+
+  /** C[ci] (+)= row of op(A) at ai (step aCol) times column of op(B) at bj (step bRow). */
+  private static void dot(int k, float[] a, int ai, int aCol, float[] b, int bj, int bRow, float[] c, int ci,
+      boolean acc) {
+    float s = acc ? c[ci] : 0f;
+    for (int p = 0; p < k; p++) {
+      s += a[ai + p * aCol] * b[bj + p * bRow];
+    }
+    c[ci] = s;
+  }
+
+  /** A 4 x 4 tile of C at c0: rows of op(A) from a0 (step aRow), columns of op(B) from b0 (step bCol). */
+  private static void tile4x4(int k, float[] a, int a0, int aRow, int aCol, float[] b, int b0, int bRow, int bCol,
+      float[] c, int c0, int ldc, boolean acc) {
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    float x00 = 0f, x01 = 0f, x02 = 0f, x03 = 0f, x10 = 0f, x11 = 0f, x12 = 0f, x13 = 0f;
+    float x20 = 0f, x21 = 0f, x22 = 0f, x23 = 0f, x30 = 0f, x31 = 0f, x32 = 0f, x33 = 0f;
+    if (acc) {
+      x00 = c[c0];
+      x01 = c[c0 + 1];
+      x02 = c[c0 + 2];
+      x03 = c[c0 + 3];
+      x10 = c[c1];
+      x11 = c[c1 + 1];
+      x12 = c[c1 + 2];
+      x13 = c[c1 + 3];
+      x20 = c[c2];
+      x21 = c[c2 + 1];
+      x22 = c[c2 + 2];
+      x23 = c[c2 + 3];
+      x30 = c[c3];
+      x31 = c[c3 + 1];
+      x32 = c[c3 + 2];
+      x33 = c[c3 + 3];
+    }
+    for (int p = 0; p < k; p++) {
+      int pa = a0 + p * aCol;
+      int pb = b0 + p * bRow;
+      float a0p = a[pa];
+      float a1p = a[pa + aRow];
+      float a2p = a[pa + 2 * aRow];
+      float a3p = a[pa + 3 * aRow];
+      float b0p = b[pb];
+      float b1p = b[pb + bCol];
+      float b2p = b[pb + 2 * bCol];
+      float b3p = b[pb + 3 * bCol];
+      x00 += a0p * b0p;
+      x01 += a0p * b1p;
+      x02 += a0p * b2p;
+      x03 += a0p * b3p;
+      x10 += a1p * b0p;
+      x11 += a1p * b1p;
+      x12 += a1p * b2p;
+      x13 += a1p * b3p;
+      x20 += a2p * b0p;
+      x21 += a2p * b1p;
+      x22 += a2p * b2p;
+      x23 += a2p * b3p;
+      x30 += a3p * b0p;
+      x31 += a3p * b1p;
+      x32 += a3p * b2p;
+      x33 += a3p * b3p;
+    }
+    c[c0] = x00;
+    c[c0 + 1] = x01;
+    c[c0 + 2] = x02;
+    c[c0 + 3] = x03;
+    c[c1] = x10;
+    c[c1 + 1] = x11;
+    c[c1 + 2] = x12;
+    c[c1 + 3] = x13;
+    c[c2] = x20;
+    c[c2 + 1] = x21;
+    c[c2 + 2] = x22;
+    c[c2 + 3] = x23;
+    c[c3] = x30;
+    c[c3 + 1] = x31;
+    c[c3 + 2] = x32;
+    c[c3 + 3] = x33;
+  }
+}
