@@ -15,8 +15,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * After the first step, optimizer and schedule steps allocate nothing (measured per thread by the JVM). A loop
- * that allocated would cost at least 16 bytes a step; the bound of 500 bytes per 500 steps leaves room for a
- * one-off allocation by the JVM itself (a deoptimisation, a lazily resolved call site).
+ * that allocated would cost at least 16 bytes a step, 8,000 bytes per round of 500 steps, in every round. The JVM
+ * itself allocates now and then (a deoptimisation, a lazily resolved call site, a few hundred bytes seen), so
+ * the check takes the best of several rounds and allows 2,000 bytes: far from both.
  */
 class AllocationTest {
 
@@ -42,7 +43,8 @@ class AllocationTest {
     LrSchedule oneCycle = OneCycleLR.withDefaults(optimizer, 0.05, 10_000);
     LrSchedule stepLr = new StepLR(optimizer, 7, 0.5);
     long thread = Thread.currentThread().threadId();
-    for (int round = 0; round < 3; round++) { // the first rounds may load classes; the last must be clean
+    long fewest = Long.MAX_VALUE;
+    for (int round = 0; round < 6; round++) { // the first round loads classes and is not counted
       long before = counter.getThreadAllocatedBytes(thread);
       for (int i = 0; i < 500; i++) {
         optimizer.zeroGrad();
@@ -51,9 +53,10 @@ class AllocationTest {
         stepLr.step();
       }
       long allocated = counter.getThreadAllocatedBytes(thread) - before;
-      if (round == 2) {
-        assertThat(allocated).as(name + ": bytes allocated by 500 steps").isLessThan(500);
+      if (round > 0) {
+        fewest = Math.min(fewest, allocated);
       }
     }
+    assertThat(fewest).as(name + ": bytes allocated by 500 steps, best round").isLessThan(2_000);
   }
 }
