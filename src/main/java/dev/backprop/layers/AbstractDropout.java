@@ -1,5 +1,6 @@
 package dev.backprop.layers;
 
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 
@@ -12,8 +13,9 @@ import dev.backprop.tensor.Tensor;
  * <p>The mask is reproducible: unit u of sample s in training step t is kept iff
  * {@code Rng.doubleAt(Rng.derive(Rng.derive(seed, t), s), u) >= p} (see {@link #kept}), where {@code seed} is
  * drawn once from the constructor's generator and t counts this layer's training forwards (from 0). No value
- * depends on other samples or on how the batch is split over threads. As PyTorch, the output is
- * {@code x · (mask · 1/(1 − p))}, so a NaN or ∞ input stays NaN even where dropped.
+ * depends on other samples or on how the batch is split over threads (samples run in parallel,
+ * {@link Parallel}). As PyTorch, the output is {@code x · (mask · 1/(1 − p))}, so a NaN or ∞ input stays NaN even
+ * where dropped.
  */
 public abstract sealed class AbstractDropout implements Layer permits Dropout, Dropout2d {
   private final double p;
@@ -24,6 +26,14 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
   private Tensor mask; // 0/1 per unit, of the last training forward
   private Tensor output;
   private Tensor gradInput;
+  private Tensor input; // during forward
+  private Tensor gradOutput; // during backward
+  private int units; // per sample, of the last training forward
+  private int unitSize; // elements per unit
+  private float scale; // 1/(1 − p), or 0 when p = 1
+  private long stepKey; // Rng.derive(seed, step) of the mask being made
+  private final Parallel.Body forwardSamples = this::forwardSamples;
+  private final Parallel.Body backwardUnits = this::backwardUnits;
 
   AbstractDropout(double p, Rng rng) {
     if (!(p >= 0 && p <= 1)) {
@@ -89,16 +99,28 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
       throw new IllegalArgumentException(this + " expects a batch of samples, got " + x);
     }
     int n = x.dim(0);
-    int units = units(x);
-    int unitSize = n == 0 ? 0 : x.size() / (n * units);
+    units = units(x);
+    unitSize = n == 0 ? 0 : x.size() / (n * units);
     mask = Tensor.reuseOrAllocate(mask, maskShape(x));
     output = Shapes.like(output, x);
-    float scale = p == 1 ? 0f : (float) (1.0 / (1.0 - p));
-    float[] in = x.data();
+    scale = p == 1 ? 0f : (float) (1.0 / (1.0 - p));
+    stepKey = Rng.derive(seed, step);
+    input = x;
+    try {
+      Parallel.forRange(n, Shapes.grain(units * unitSize), forwardSamples);
+    } finally {
+      input = null;
+    }
+    step++;
+    return output;
+  }
+
+  // Samples [from, to) of the forward pass: their masks and outputs.
+  private void forwardSamples(int chunk, int from, int to, int worker) {
+    float[] in = input.data();
     float[] y = output.data();
     float[] m = mask.data();
-    long stepKey = Rng.derive(seed, step);
-    for (int s = 0; s < n; s++) {
+    for (int s = from; s < to; s++) {
       long sampleKey = Rng.derive(stepKey, s);
       for (int u = 0; u < units; u++) {
         boolean keep = Rng.doubleAt(sampleKey, u) >= p;
@@ -109,8 +131,6 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
         }
       }
     }
-    step++;
-    return output;
   }
 
   @Override
@@ -120,17 +140,25 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     }
     Shapes.requireGradient(gradOutput, output, toString());
     gradInput = Shapes.like(gradInput, output);
-    int unitSize = mask.size() == 0 ? 0 : output.size() / mask.size();
-    float scale = p == 1 ? 0f : (float) (1.0 / (1.0 - p));
+    this.gradOutput = gradOutput;
+    try {
+      Parallel.forRange(mask.size(), Shapes.grain(unitSize), backwardUnits);
+    } finally {
+      this.gradOutput = null;
+    }
+    return gradInput;
+  }
+
+  // Mask units [from, to) of the backward pass.
+  private void backwardUnits(int chunk, int from, int to, int worker) {
     float[] dy = gradOutput.data();
     float[] dx = gradInput.data();
     float[] m = mask.data();
-    for (int k = 0; k < m.length; k++) {
+    for (int k = from; k < to; k++) {
       float factor = m[k] * scale;
       for (int i = k * unitSize, end = i + unitSize; i < end; i++) {
         dx[i] = dy[i] * factor;
       }
     }
-    return gradInput;
   }
 }
