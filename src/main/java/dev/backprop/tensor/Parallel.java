@@ -2,6 +2,7 @@ package dev.backprop.tensor;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -19,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * buffers are indexed by the {@code worker} argument (0 is the caller, then 1 .. threads()−1), never by chunk.
  *
  * <p>One call costs no allocation: the caller publishes the job in fields and wakes the workers, everyone takes
- * chunks from one atomic counter, and the caller returns when every chunk is done. With one thread, one chunk,
+ * chunks from one atomic counter (the caller too), and the caller returns when every chunk is done. With one thread, one chunk,
  * from inside a chunk (nested), or while another thread's job is running, the chunks run inline on the caller
  * in order (same results, by the above). Layers keep their {@link Body} in a field, so that no lambda is
  * allocated per call either.
@@ -168,30 +169,35 @@ public final class Parallel {
   }
 
   /**
-   * The workers and the job they share. The caller writes the job fields, then the volatile {@code job} word
-   * (generation and helper count), which publishes them; a worker that reads a new word runs chunks until the
-   * counter passes the end, then counts itself out of {@code active}; the caller waits for {@code active} to
-   * reach 0, which publishes the workers' writes back to it.
+   * The workers and the job they share. The caller closes the claim word (generation + 1, no chunk left), writes
+   * the job fields, then opens the claim word (generation + 2, next chunk = 0), which publishes them, and wakes as
+   * many workers as could help. Everyone claims chunks by a CAS on the claim word after reading the fields; the
+   * CAS succeeds only if the word has not changed since it was read, i.e. only if the fields read were that
+   * job's (they change only while the word is closed). So a worker that wakes late never runs a stale job, and
+   * the caller waits only for chunks that were claimed, not for workers to wake up (on a busy machine that can
+   * take a scheduler slice). The caller returns once {@code done} reaches the chunk count, which also publishes
+   * the workers' writes to it.
    */
   private static final class Pool {
     /** Busy-wait this many rounds before parking: within a batch the next job follows within microseconds. */
     private static final int SPINS = 1 << 11;
+    /** The chunk index of a closed claim word: past the end of any job. */
+    private static final long CLOSED = Integer.MAX_VALUE;
 
     final int size;
     private final Worker[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger active = new AtomicInteger();
-    private volatile long job; // generation << 16 | helpers
+    private final AtomicLong claim = new AtomicLong(); // generation << 32 | next chunk
+    private final AtomicInteger done = new AtomicInteger(); // chunks finished in this generation
     private volatile boolean shutdown;
     private volatile Throwable failed; // the first failure of the job: a ChunkFailure or an Error
 
-    // The job, written by the caller before the job word.
+    // The job, written by the caller before the claim word.
     private Body body;
     private int n;
     private int grain;
     private int chunks;
-    private Thread caller;
+    private volatile Thread caller;
 
     Pool(int size) {
       this.size = size;
@@ -219,21 +225,25 @@ public final class Parallel {
         return false;
       }
       try {
+        // Close the last job first (a new generation with no chunk left), so that a worker that read the old
+        // claim word before the fields below change cannot claim with it any more; then open the new job.
+        // (Read-modify-write, so that every claim made on the old word happens-before the writes below.)
+        long previous = claim.get() >>> 32; // only callers, one at a time, change the generation
+        claim.getAndSet((previous + 1) << 32 | CLOSED);
+        long generation = previous + 2;
         this.body = body;
         this.n = n;
         this.grain = grain;
         this.chunks = chunks;
         this.caller = Thread.currentThread();
         failed = null;
-        nextChunk.set(0);
-        int helpers = Math.min(workers.length, chunks - 1);
-        active.set(helpers);
-        job = ((job >>> 16) + 1) << 16 | helpers;
-        for (int i = 0; i < helpers; i++) {
+        done.set(0);
+        claim.set(generation << 32);
+        for (int i = 0, helpers = Math.min(workers.length, chunks - 1); i < helpers; i++) {
           LockSupport.unpark(workers[i]);
         }
-        work(0);
-        for (int spins = 0; active.get() != 0; spins++) {
+        runChunks(generation, 0);
+        for (int spins = 0; done.get() != chunks; spins++) {
           if (spins < SPINS) {
             Thread.onSpinWait();
           } else {
@@ -256,8 +266,8 @@ public final class Parallel {
       long seen = 0;
       int spins = 0;
       while (!shutdown) {
-        long word = job;
-        if (word == seen) {
+        long generation = claim.get() >>> 32;
+        if (generation == seen) {
           if (spins++ < SPINS) {
             Thread.onSpinWait();
           } else {
@@ -265,37 +275,47 @@ public final class Parallel {
           }
           continue;
         }
-        seen = word;
+        seen = generation;
         spins = 0;
-        if (worker > (int) (word & 0xffff)) {
-          continue; // not needed for this job
-        }
-        Thread caller = this.caller;
-        work(worker);
-        if (active.decrementAndGet() == 0) {
-          LockSupport.unpark(caller);
-        }
+        runChunks(generation, worker);
       }
     }
 
-    /** Takes chunks from the shared counter until none are left or one has failed. */
-    private void work(int worker) {
-      Body body = this.body;
-      int n = this.n;
-      int grain = this.grain;
-      int chunks = this.chunks;
-      for (int c = nextChunk.getAndIncrement(); c < chunks && failed == null; c = nextChunk.getAndIncrement()) {
-        int start = c * grain;
-        int end = start + Math.min(grain, n - start);
-        try {
-          body.run(c, start, end, worker);
-        } catch (Throwable t) {
-          Throwable f = failure(c, chunks, start, end, t);
-          synchronized (this) {
-            if (failed == null) {
-              failed = f;
+    /** Claims and runs chunks of job {@code generation} until there are none left (or the job is gone). */
+    private void runChunks(long generation, int worker) {
+      while (true) {
+        long c = claim.get();
+        if (c >>> 32 != generation) {
+          return;
+        }
+        // Read under generation: if the CAS below succeeds, these are that job's fields.
+        Body body = this.body;
+        int n = this.n;
+        int grain = this.grain;
+        int chunks = this.chunks;
+        int chunk = (int) c;
+        if (chunk >= chunks) {
+          return;
+        }
+        if (!claim.compareAndSet(c, c + 1)) {
+          continue;
+        }
+        if (failed == null) {
+          int start = chunk * grain;
+          int end = start + Math.min(grain, n - start);
+          try {
+            body.run(chunk, start, end, worker);
+          } catch (Throwable t) {
+            Throwable f = failure(chunk, chunks, start, end, t);
+            synchronized (this) {
+              if (failed == null) {
+                failed = f;
+              }
             }
           }
+        }
+        if (done.incrementAndGet() == chunks && worker != 0) {
+          LockSupport.unpark(caller);
         }
       }
     }

@@ -3,8 +3,10 @@ package dev.backprop.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -56,6 +58,37 @@ class ParallelTest {
         }
       }
     }
+  }
+
+  /**
+   * Many small jobs back to back, so that workers often wake late, still holding the previous job: every job
+   * must still run each of its items exactly once (and not hang).
+   */
+  @ParameterizedTest(name = "{0} threads")
+  @ValueSource(ints = {2, 3})
+  void backToBackJobsRunEachItemOnce(int threads) {
+    Parallel.setThreads(threads);
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+      int[] sizes = {2, 8, 128, 1000, 5};
+      AtomicInteger items = new AtomicInteger();
+      AtomicInteger sumOfItems = new AtomicInteger();
+      Parallel.Body body = (chunk, start, end, worker) -> {
+        items.addAndGet(end - start);
+        for (int i = start; i < end; i++) {
+          sumOfItems.addAndGet(i);
+        }
+      };
+      for (int call = 0; call < 50_000; call++) {
+        int n = sizes[call % sizes.length];
+        items.set(0);
+        sumOfItems.set(0);
+        Parallel.forRange(n, 1 + call % 3, body);
+        if (items.get() != n || sumOfItems.get() != n * (n - 1) / 2) {
+          throw new AssertionError("call %d: %d items (sum %d) of %d".formatted(call, items.get(),
+              sumOfItems.get(), n));
+        }
+      }
+    });
   }
 
   @Test
