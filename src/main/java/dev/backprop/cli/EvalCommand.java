@@ -33,6 +33,7 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin CheckpointOption checkpointOption;
   @Mixin ModelChoice modelChoice;
   @Mixin DataOption dataOption;
+  @Mixin ThreadsOption threadsOption;
   @Option(names = "--out", paramLabel = "DIR", description = "Directory for the images.") Path out;
   @Option(names = "--json", description = "Print one JSON object (correct, total, accuracy, ...) and nothing "
       + "else on stdout.") boolean json;
@@ -41,6 +42,7 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
+    threadsOption.apply();
     Sequential model = checkpointOption.loadModel(modelChoice, spec);
     Mnist mnist = dataOption.load(spec.commandLine().getErr());
     MnistSet test = mnist.test();

@@ -52,6 +52,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   @Mixin ModelChoice modelChoice;
   @Mixin DataOption dataOption;
+  @Mixin ThreadsOption threadsOption;
 
   @Option(names = "--epochs", description = "Epochs (default: the recipe's).") Integer epochs;
   @Option(names = "--batch-size", description = "Images per batch (default: the recipe's).") Integer batchSize;
@@ -76,7 +77,6 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-augment", description = "Train on the images as they are.") boolean noAugment;
   @Option(names = "--seed", defaultValue = "1", description = "Seed for initialisation, shuffling, "
       + "augmentation and dropout. Default: ${DEFAULT-VALUE}.") long seed;
-  @Option(names = "--threads", description = "Worker threads (default: available processors).") Integer threads;
   @Option(names = "--limit", paramLabel = "N", description = "Train on the first N images only (quick checks).")
   Integer limit;
   @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/<model>-<time>).")
@@ -90,10 +90,7 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
     Recipe recipe = effectiveRecipe();
-    int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-    if (threadCount < 1) {
-      throw new UserError("--threads must be at least 1");
-    }
+    int threadCount = threadsOption.apply();
     if (limit != null && limit < 1) {
       throw new UserError("--limit must be at least 1");
     }

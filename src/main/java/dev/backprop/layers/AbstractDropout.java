@@ -1,5 +1,6 @@
 package dev.backprop.layers;
 
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 
@@ -12,8 +13,9 @@ import dev.backprop.tensor.Tensor;
  * <p>The mask is reproducible: unit u of sample s in training step t is kept iff
  * {@code Rng.doubleAt(Rng.derive(Rng.derive(seed, t), s), u) >= p} (see {@link #kept}), where {@code seed} is
  * drawn once from the constructor's generator and t counts this layer's training forwards (from 0). No value
- * depends on other samples or on how the batch is split over threads. As PyTorch, the output is
- * {@code x · (mask · 1/(1 − p))}, so a NaN or ∞ input stays NaN even where dropped.
+ * depends on other samples or on how the batch is split over threads (samples run in parallel,
+ * {@link Parallel}). As PyTorch, the output is {@code x · (mask · 1/(1 − p))}, so a NaN or ∞ input stays NaN even
+ * where dropped.
  */
 public abstract sealed class AbstractDropout implements Layer permits Dropout, Dropout2d {
   private final double p;
@@ -24,6 +26,13 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
   private Tensor mask; // 0/1 per unit, of the last training forward
   private Tensor output;
   private Tensor gradInput;
+  private int units; // per sample, of the mask being drawn
+  private long stepKey; // Rng.derive(seed, step) of the mask being drawn
+  private float[] source; // while scaling: x in forward, dy in backward
+  private float[] target; // while scaling: y in forward, dx in backward
+  private int unitSize; // elements per mask entry, while scaling
+  private final Parallel.Body drawSamples = this::drawSamples;
+  private final Parallel.Body scaleUnits = this::scaleUnits;
 
   AbstractDropout(double p, Rng rng) {
     if (!(p >= 0 && p <= 1)) {
@@ -85,19 +94,23 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
       return x;
     }
     requireBatch(x);
-    int n = x.dim(0);
-    int units = units(x);
+    units = units(x);
     mask = Tensor.reuseOrAllocate(mask, maskShape(x));
+    stepKey = Rng.derive(seed, step);
+    Parallel.forRange(x.dim(0), Shapes.grain(x.size() / Math.max(1, x.dim(0))), drawSamples);
+    step++;
+    return applyMask(x);
+  }
+
+  // Samples [from, to): draw their mask entries.
+  private void drawSamples(int chunk, int from, int to, int worker) {
     float[] m = mask.data();
-    long stepKey = Rng.derive(seed, step);
-    for (int s = 0; s < n; s++) {
+    for (int s = from; s < to; s++) {
       long sampleKey = Rng.derive(stepKey, s);
       for (int u = 0; u < units; u++) {
         m[s * units + u] = Rng.doubleAt(sampleKey, u) >= p ? 1f : 0f;
       }
     }
-    step++;
-    return applyMask(x);
   }
 
   /**
@@ -128,26 +141,11 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     }
   }
 
-  /** 1/(1 − p) rounded to float, as PyTorch scales the mask; 0 for p = 1. */
-  private float scale() {
-    return p == 1 ? 0f : (float) (1.0 / (1.0 - p));
-  }
-
-  /** output = x · (mask · scale), each mask entry covering one unit of consecutive elements. */
+  /** output = x · (mask · 1/(1 − p)), each mask entry covering one unit of consecutive elements. */
   private Tensor applyMask(Tensor x) {
     identity = false;
     output = Shapes.like(output, x);
-    int unitSize = mask.size() == 0 ? 0 : x.size() / mask.size();
-    float scale = scale();
-    float[] in = x.data();
-    float[] y = output.data();
-    float[] m = mask.data();
-    for (int k = 0; k < m.length; k++) {
-      float factor = m[k] * scale;
-      for (int i = k * unitSize, end = i + unitSize; i < end; i++) {
-        y[i] = in[i] * factor;
-      }
-    }
+    scaleByMask(x.data(), output.data());
     return output;
   }
 
@@ -158,17 +156,32 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     }
     Shapes.requireGradient(gradOutput, output, toString());
     gradInput = Shapes.like(gradInput, output);
-    int unitSize = mask.size() == 0 ? 0 : output.size() / mask.size();
-    float scale = scale();
-    float[] dy = gradOutput.data();
-    float[] dx = gradInput.data();
+    scaleByMask(gradOutput.data(), gradInput.data());
+    return gradInput;
+  }
+
+  /** to = from · (mask · 1/(1 − p)): the forward and the backward pass are the same product. */
+  private void scaleByMask(float[] from, float[] to) {
+    source = from;
+    target = to;
+    unitSize = mask.size() == 0 ? 0 : from.length / mask.size();
+    try {
+      Parallel.forRange(mask.size(), Shapes.grain(unitSize), scaleUnits);
+    } finally {
+      source = null;
+      target = null;
+    }
+  }
+
+  // Mask entries [from, to): scale their units. 1/(1 − p) is rounded to float, as PyTorch scales the mask.
+  private void scaleUnits(int chunk, int from, int to, int worker) {
+    float scale = p == 1 ? 0f : (float) (1.0 / (1.0 - p));
     float[] m = mask.data();
-    for (int k = 0; k < m.length; k++) {
+    for (int k = from; k < to; k++) {
       float factor = m[k] * scale;
       for (int i = k * unitSize, end = i + unitSize; i < end; i++) {
-        dx[i] = dy[i] * factor;
+        target[i] = source[i] * factor;
       }
     }
-    return gradInput;
   }
 }

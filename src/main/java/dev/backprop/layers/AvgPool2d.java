@@ -1,10 +1,13 @@
 package dev.backprop.layers;
 
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Average pooling over k×k windows with the given stride, no padding, floor mode: OH = (H − k) / stride + 1.
  * Each output is the window sum / k²; backward spreads dy / k² over the window (adding where windows overlap).
+ * Planes (sample, channel) are split over the threads ({@link Parallel}).
  */
 public final class AvgPool2d implements Layer {
   private final int kernel;
@@ -13,6 +16,9 @@ public final class AvgPool2d implements Layer {
   private Tensor input;
   private Tensor output;
   private Tensor gradInput;
+  private Tensor gradOutput; // during backward
+  private final Parallel.Body forwardPlanes = this::forwardPlanes;
+  private final Parallel.Body backwardPlanes = this::backwardPlanes;
 
   public AvgPool2d(int kernel, int stride) {
     if (kernel < 1 || stride < 1) {
@@ -51,18 +57,25 @@ public final class AvgPool2d implements Layer {
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Shapes.requireRank(x, 4, "AvgPool2d");
-    int planes = x.dim(0) * x.dim(1);
-    int h = x.dim(2);
-    int w = x.dim(3);
-    int oh = outSize(h);
-    int ow = outSize(w);
+    int oh = outSize(x.dim(2));
+    int ow = outSize(x.dim(3));
     input = x;
     output = Tensor.reuseOrAllocate(output, x.dim(0), x.dim(1), oh, ow);
-    float[] in = x.data();
+    Parallel.forRange(x.dim(0) * x.dim(1), Shapes.grain(x.dim(2) * x.dim(3)), forwardPlanes);
+    return output;
+  }
+
+  // Planes [from, to) of the forward pass.
+  private void forwardPlanes(int chunk, int from, int to, int worker) {
+    int h = input.dim(2);
+    int w = input.dim(3);
+    int oh = output.dim(2);
+    int ow = output.dim(3);
+    float[] in = input.data();
     float[] y = output.data();
     float inv = 1f / (kernel * kernel);
-    int o = 0;
-    for (int p = 0; p < planes; p++) {
+    int o = from * oh * ow;
+    for (int p = from; p < to; p++) {
       int plane = p * h * w;
       for (int i = 0; i < oh; i++) {
         for (int j = 0; j < ow; j++) {
@@ -77,7 +90,6 @@ public final class AvgPool2d implements Layer {
         }
       }
     }
-    return output;
   }
 
   // dy [N, C, OH, OW] -> dx [N, C, H, W]
@@ -85,8 +97,17 @@ public final class AvgPool2d implements Layer {
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, "AvgPool2d");
     gradInput = Shapes.like(gradInput, input);
-    gradInput.fill(0f);
-    int planes = input.dim(0) * input.dim(1);
+    this.gradOutput = gradOutput;
+    try {
+      Parallel.forRange(input.dim(0) * input.dim(1), Shapes.grain(input.dim(2) * input.dim(3)), backwardPlanes);
+    } finally {
+      this.gradOutput = null;
+    }
+    return gradInput;
+  }
+
+  // Planes [from, to) of the backward pass.
+  private void backwardPlanes(int chunk, int from, int to, int worker) {
     int h = input.dim(2);
     int w = input.dim(3);
     int oh = output.dim(2);
@@ -94,8 +115,9 @@ public final class AvgPool2d implements Layer {
     float[] dy = gradOutput.data();
     float[] dx = gradInput.data();
     float inv = 1f / (kernel * kernel);
-    int o = 0;
-    for (int p = 0; p < planes; p++) {
+    Arrays.fill(dx, from * h * w, to * h * w, 0f);
+    int o = from * oh * ow;
+    for (int p = from; p < to; p++) {
       int plane = p * h * w;
       for (int i = 0; i < oh; i++) {
         for (int j = 0; j < ow; j++) {
@@ -109,7 +131,6 @@ public final class AvgPool2d implements Layer {
         }
       }
     }
-    return gradInput;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.backprop.layers;
 
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Tensor;
 import java.util.List;
 
@@ -18,7 +19,8 @@ import java.util.List;
  *
  * Backward caches x̂ and rstd. In training the batch statistics depend on x, giving the compact formula
  * dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) with dx̂ = γ·dy; in eval mode dx = γ·rstd·dy.
- * Channel sums are taken in double.
+ * Channel sums are taken in double, each channel's in one fixed order (sample by sample). Channels run in
+ * parallel ({@link Parallel}), one chunk per channel, so the result does not depend on the number of threads.
  */
 public final class BatchNorm2d implements Layer {
   public static final double EPS = 1e-5;
@@ -38,6 +40,10 @@ public final class BatchNorm2d implements Layer {
   private Tensor xhat; // [N, C, H, W]
   private Tensor output;
   private Tensor gradInput;
+  private Tensor input; // during forward
+  private Tensor gradOutput; // during backward
+  private final Parallel.Body forwardChannels = this::forwardChannels;
+  private final Parallel.Body backwardChannels = this::backwardChannels;
 
   public BatchNorm2d(int channels) {
     if (channels < 1) {
@@ -112,27 +118,41 @@ public final class BatchNorm2d implements Layer {
   public Tensor forward(Tensor x, boolean training) {
     Shapes.requireRank(x, 4, "BatchNorm2d");
     checkChannels(x.dim(1));
-    int n = x.dim(0);
-    int hw = x.dim(2) * x.dim(3);
-    int m = n * hw;
-    if (training && m < 2) {
+    if (training && x.dim(0) * x.dim(2) * x.dim(3) < 2) {
       throw new IllegalArgumentException(
           "BatchNorm2d: expected more than 1 value per channel when training, got input " + x);
     }
     xhat = Shapes.like(xhat, x);
     output = Shapes.like(output, x);
     lastTraining = training;
-    float[] in = x.data();
+    input = x;
+    try {
+      Parallel.forRange(channels, 1, forwardChannels);
+    } finally {
+      input = null;
+    }
+    if (training) {
+      numBatchesTracked.data()[0] += 1f;
+    }
+    return output;
+  }
+
+  // Channels [from, to) of the forward pass.
+  private void forwardChannels(int chunk, int from, int to, int worker) {
+    int n = input.dim(0);
+    int hw = input.dim(2) * input.dim(3);
+    int m = n * hw;
+    float[] in = input.data();
     float[] xh = xhat.data();
     float[] y = output.data();
     float[] gamma = weight.value().data();
     float[] beta = bias.value().data();
     float[] rm = runningMean.data();
     float[] rv = runningVar.data();
-    for (int c = 0; c < channels; c++) {
+    for (int c = from; c < to; c++) {
       double mean;
       double var;
-      if (training) {
+      if (lastTraining) {
         double sum = 0;
         for (int s = 0; s < n; s++) {
           for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
@@ -167,27 +187,34 @@ public final class BatchNorm2d implements Layer {
         }
       }
     }
-    if (training) {
-      numBatchesTracked.data()[0] += 1f;
-    }
-    return output;
   }
 
   // dy [N, C, H, W] -> dx [N, C, H, W]; dγ += Σ dy·x̂, dβ += Σ dy
   @Override
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, "BatchNorm2d");
+    gradInput = Shapes.like(gradInput, output);
+    this.gradOutput = gradOutput;
+    try {
+      Parallel.forRange(channels, 1, backwardChannels);
+    } finally {
+      this.gradOutput = null;
+    }
+    return gradInput;
+  }
+
+  // Channels [from, to) of the backward pass.
+  private void backwardChannels(int chunk, int from, int to, int worker) {
     int n = output.dim(0);
     int hw = output.dim(2) * output.dim(3);
     int m = n * hw;
-    gradInput = Shapes.like(gradInput, output);
     float[] dy = gradOutput.data();
     float[] dx = gradInput.data();
     float[] xh = xhat.data();
     float[] gamma = weight.value().data();
     float[] dGamma = weight.grad().data();
     float[] dBeta = bias.grad().data();
-    for (int c = 0; c < channels; c++) {
+    for (int c = from; c < to; c++) {
       double sumDy = 0;
       double sumDyXhat = 0;
       for (int s = 0; s < n; s++) {
@@ -209,7 +236,6 @@ public final class BatchNorm2d implements Layer {
         }
       }
     }
-    return gradInput;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Gemm;
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 import java.util.Arrays;
@@ -19,8 +20,12 @@ import java.util.List;
  *
  * OH = (H + 2·padding − k) / stride + 1 (floor), likewise OW. The input is kept (not copied) from forward to
  * backward, and backward rebuilds each sample's col rather than storing N of them; the caller must not change
- * the input in between. Everything per sample uses one col and one dcol buffer, so splitting the batch over
- * threads later needs per-thread buffers and a per-thread dW reduced in sample order.
+ * the input in between.
+ *
+ * <p>Samples run in parallel ({@link Parallel}), each worker with its own col and dcol. For dW and db the batch
+ * is cut into at most {@link #MAX_CHUNKS} chunks of consecutive samples, a number that depends on N only: each
+ * chunk sums its samples in order into its own buffer, and the caller then adds the chunk sums to the gradients
+ * in chunk order. The result is the same bit for bit with any number of threads.
  */
 public final class Conv2d implements Layer {
   private final int inChannels;
@@ -32,13 +37,22 @@ public final class Conv2d implements Layer {
   private final Parameter bias; // [O], or null
   private final List<Parameter> parameters;
 
+  /** Chunks the batch is cut into for the weight and bias gradients (fewer when N is smaller). */
+  static final int MAX_CHUNKS = 32;
+
   private Tensor input; // cached by forward for backward
+  private int inH;
+  private int inW;
   private int outH;
   private int outW;
   private Tensor output;
   private Tensor gradInput;
-  private float[] col; // [C·k·k, OH·OW]
-  private float[] gradCol; // [C·k·k, OH·OW]
+  private Tensor gradOutput; // during backward
+  private float[][] cols; // per worker: [C·k·k, OH·OW]
+  private float[][] gradCols; // per worker: [C·k·k, OH·OW]
+  private float[][] chunkGrads; // per chunk: dW [O·C·k·k] then db [O]
+  private final Parallel.Body forwardSamples = this::forwardSamples;
+  private final Parallel.Body backwardSamples = this::backwardSamples;
 
   public Conv2d(
       int inChannels, int outChannels, int kernel, int stride, int padding, boolean bias, Rng rng) {
@@ -125,20 +139,27 @@ public final class Conv2d implements Layer {
     Shapes.requireRank(x, 4, "Conv2d");
     checkChannels(x.dim(1));
     int n = x.dim(0);
-    int h = x.dim(2);
-    int w = x.dim(3);
-    outH = outSize(h);
-    outW = outSize(w);
-    int ohw = outH * outW;
-    int ckk = inChannels * kernel * kernel;
+    inH = x.dim(2);
+    inW = x.dim(3);
+    outH = outSize(inH);
+    outW = outSize(inW);
     input = x;
     output = Tensor.reuseOrAllocate(output, n, outChannels, outH, outW);
-    col = Shapes.reuse(col, ckk * ohw);
+    cols = Shapes.buffers(cols, Parallel.threads(), inChannels * kernel * kernel * outH * outW);
+    Parallel.forRange(n, 1, forwardSamples);
+    return output;
+  }
+
+  // Samples [start, end) of the forward pass, with the worker's col.
+  private void forwardSamples(int chunk, int start, int end, int worker) {
+    int ohw = outH * outW;
+    int ckk = inChannels * kernel * kernel;
+    float[] col = cols[worker];
     float[] out = output.data();
     float[] wt = weight.value().data();
-    for (int s = 0; s < n; s++) {
+    for (int s = start; s < end; s++) {
       int outOffset = s * outChannels * ohw;
-      im2col(x.data(), s * inChannels * h * w, h, w, col);
+      im2col(input.data(), s * inChannels * inH * inW, inH, inW, col);
       if (bias != null) {
         float[] b = bias.value().data();
         for (int o = 0; o < outChannels; o++) {
@@ -147,7 +168,6 @@ public final class Conv2d implements Layer {
       }
       Gemm.gemm(false, false, outChannels, ohw, ckk, wt, 0, ckk, col, 0, ohw, out, outOffset, ohw, bias != null);
     }
-    return output;
   }
 
   // dOut [N, O, OH, OW] -> dx [N, C, H, W]; dW += , db +=
@@ -155,36 +175,68 @@ public final class Conv2d implements Layer {
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, "Conv2d");
     int n = input.dim(0);
-    int h = input.dim(2);
-    int w = input.dim(3);
+    int ckk = inChannels * kernel * kernel;
+    int weights = outChannels * ckk;
+    gradInput = Shapes.like(gradInput, input);
+    this.gradOutput = gradOutput;
+    cols = Shapes.buffers(cols, Parallel.threads(), ckk * outH * outW);
+    gradCols = Shapes.buffers(gradCols, Parallel.threads(), ckk * outH * outW);
+    int grain = Parallel.grainFor(n, MAX_CHUNKS);
+    int chunks = Parallel.chunks(n, grain);
+    chunkGrads = Shapes.buffers(chunkGrads, chunks, weights + outChannels);
+    try {
+      Parallel.forRange(n, grain, backwardSamples);
+    } finally {
+      this.gradOutput = null;
+    }
+    // The chunks' sums, added in chunk order.
+    float[] dW = weight.grad().data();
+    float[] db = bias != null ? bias.grad().data() : null;
+    for (int c = 0; c < chunks; c++) {
+      float[] g = chunkGrads[c];
+      for (int i = 0; i < weights; i++) {
+        dW[i] += g[i];
+      }
+      if (db != null) {
+        for (int o = 0; o < outChannels; o++) {
+          db[o] += g[weights + o];
+        }
+      }
+    }
+    return gradInput;
+  }
+
+  // Samples [start, end) of the backward pass: dx of each sample, and the chunk's dW and db sums (in order).
+  private void backwardSamples(int chunk, int start, int end, int worker) {
     int ohw = outH * outW;
     int ckk = inChannels * kernel * kernel;
-    gradInput = Shapes.like(gradInput, input);
-    gradInput.fill(0f);
-    gradCol = Shapes.reuse(gradCol, ckk * ohw);
+    int inSize = inChannels * inH * inW;
+    int weights = outChannels * ckk;
+    float[] col = cols[worker];
+    float[] gradCol = gradCols[worker];
+    float[] g = chunkGrads[chunk];
     float[] dOut = gradOutput.data();
     float[] dx = gradInput.data();
     float[] wt = weight.value().data();
-    float[] dW = weight.grad().data();
-    for (int s = 0; s < n; s++) {
+    for (int s = start; s < end; s++) {
+      boolean first = s == start;
       int outOffset = s * outChannels * ohw;
-      int inOffset = s * inChannels * h * w;
-      im2col(input.data(), inOffset, h, w, col);
-      Gemm.gemm(false, true, outChannels, ckk, ohw, dOut, outOffset, ohw, col, 0, ohw, dW, 0, ckk, true);
+      int inOffset = s * inSize;
+      im2col(input.data(), inOffset, inH, inW, col);
+      Gemm.gemm(false, true, outChannels, ckk, ohw, dOut, outOffset, ohw, col, 0, ohw, g, 0, ckk, !first);
       if (bias != null) {
-        float[] db = bias.grad().data();
         for (int o = 0; o < outChannels; o++) {
           float sum = 0f;
-          for (int i = outOffset + o * ohw, end = i + ohw; i < end; i++) {
+          for (int i = outOffset + o * ohw, e = i + ohw; i < e; i++) {
             sum += dOut[i];
           }
-          db[o] += sum;
+          g[weights + o] = first ? sum : g[weights + o] + sum;
         }
       }
       Gemm.gemm(true, false, ckk, ohw, outChannels, wt, 0, ckk, dOut, outOffset, ohw, gradCol, 0, ohw, false);
-      col2im(gradCol, dx, inOffset, h, w);
+      Arrays.fill(dx, inOffset, inOffset + inSize, 0f);
+      col2im(gradCol, dx, inOffset, inH, inW);
     }
-    return gradInput;
   }
 
   // One sample x[C, H, W] at xOffset -> col[C·k·k, OH·OW]; row (c, ki, kj), column (oh, ow); zero outside.

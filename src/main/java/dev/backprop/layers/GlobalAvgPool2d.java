@@ -1,13 +1,20 @@
 package dev.backprop.layers;
 
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Tensor;
 import java.util.Arrays;
 
-/** Mean over each H×W plane: [N, C, H, W] -> [N, C, 1, 1], as torch.nn.AdaptiveAvgPool2d(1). */
+/**
+ * Mean over each H×W plane: [N, C, H, W] -> [N, C, 1, 1], as torch.nn.AdaptiveAvgPool2d(1). Planes are split
+ * over the threads ({@link Parallel}); each plane's sum is taken in order.
+ */
 public final class GlobalAvgPool2d implements Layer {
   private Tensor input;
   private Tensor output;
   private Tensor gradInput;
+  private Tensor gradOutput; // during backward
+  private final Parallel.Body forwardPlanes = this::forwardPlanes;
+  private final Parallel.Body backwardPlanes = this::backwardPlanes;
 
   @Override
   public int[] outputShape(int[] inputShape) {
@@ -18,20 +25,24 @@ public final class GlobalAvgPool2d implements Layer {
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Shapes.requireRank(x, 4, "GlobalAvgPool2d");
-    int planes = x.dim(0) * x.dim(1);
-    int hw = x.dim(2) * x.dim(3);
     input = x;
     output = Tensor.reuseOrAllocate(output, x.dim(0), x.dim(1), 1, 1);
-    float[] in = x.data();
+    Parallel.forRange(x.dim(0) * x.dim(1), Shapes.grain(x.dim(2) * x.dim(3)), forwardPlanes);
+    return output;
+  }
+
+  // Planes [from, to) of the forward pass.
+  private void forwardPlanes(int chunk, int from, int to, int worker) {
+    int hw = input.dim(2) * input.dim(3);
+    float[] in = input.data();
     float[] y = output.data();
-    for (int p = 0; p < planes; p++) {
+    for (int p = from; p < to; p++) {
       double sum = 0;
       for (int i = p * hw, end = i + hw; i < end; i++) {
         sum += in[i];
       }
       y[p] = (float) (sum / hw);
     }
-    return output;
   }
 
   // dy [N, C, 1, 1] -> dx [N, C, H, W] = dy / (H·W)
@@ -39,15 +50,24 @@ public final class GlobalAvgPool2d implements Layer {
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, "GlobalAvgPool2d");
     gradInput = Shapes.like(gradInput, input);
-    int planes = input.dim(0) * input.dim(1);
+    this.gradOutput = gradOutput;
+    try {
+      Parallel.forRange(input.dim(0) * input.dim(1), Shapes.grain(input.dim(2) * input.dim(3)), backwardPlanes);
+    } finally {
+      this.gradOutput = null;
+    }
+    return gradInput;
+  }
+
+  // Planes [from, to) of the backward pass.
+  private void backwardPlanes(int chunk, int from, int to, int worker) {
     int hw = input.dim(2) * input.dim(3);
     float[] dy = gradOutput.data();
     float[] dx = gradInput.data();
-    for (int p = 0; p < planes; p++) {
+    for (int p = from; p < to; p++) {
       float g = dy[p] / hw;
       Arrays.fill(dx, p * hw, (p + 1) * hw, g);
     }
-    return gradInput;
   }
 
   @Override

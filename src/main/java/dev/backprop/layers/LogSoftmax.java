@@ -1,14 +1,20 @@
 package dev.backprop.layers;
 
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Tensor;
 
 /**
  * log_softmax over dim 1 of [N, C]: y = x − max(x) − log Σ exp(x − max(x)) per row (the shift keeps exp from
- * overflowing). Backward: dx = dy − softmax(x)·Σ dy, with softmax = exp(y).
+ * overflowing). Backward: dx = dy − softmax(x)·Σ dy, with softmax = exp(y). Rows of large batches are split
+ * over the threads ({@link Parallel}).
  */
 public final class LogSoftmax implements Layer {
+  private Tensor input; // during forward
   private Tensor output;
+  private Tensor gradOutput; // during backward
   private Tensor gradInput;
+  private final Parallel.Body forwardRows = this::forwardRows;
+  private final Parallel.Body backwardRows = this::backwardRows;
 
   @Override
   public int[] outputShape(int[] inputShape) {
@@ -22,12 +28,22 @@ public final class LogSoftmax implements Layer {
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Shapes.requireRank(x, 2, "LogSoftmax");
-    int n = x.dim(0);
-    int c = x.dim(1);
     output = Shapes.like(output, x);
-    float[] in = x.data();
+    input = x;
+    try {
+      Parallel.forRange(x.dim(0), Shapes.grain(x.dim(1)), forwardRows);
+    } finally {
+      input = null;
+    }
+    return output;
+  }
+
+  // Rows [from, to) of the forward pass.
+  private void forwardRows(int chunk, int from, int to, int worker) {
+    int c = input.dim(1);
+    float[] in = input.data();
     float[] y = output.data();
-    for (int s = 0; s < n; s++) {
+    for (int s = from; s < to; s++) {
       int row = s * c;
       float max = Float.NEGATIVE_INFINITY;
       for (int j = 0; j < c; j++) {
@@ -42,20 +58,29 @@ public final class LogSoftmax implements Layer {
         y[row + j] = in[row + j] - max - logSum;
       }
     }
-    return output;
   }
 
   // dy [N, C] -> dx [N, C]
   @Override
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, "LogSoftmax");
-    int n = output.dim(0);
-    int c = output.dim(1);
     gradInput = Shapes.like(gradInput, output);
+    this.gradOutput = gradOutput;
+    try {
+      Parallel.forRange(output.dim(0), Shapes.grain(output.dim(1)), backwardRows);
+    } finally {
+      this.gradOutput = null;
+    }
+    return gradInput;
+  }
+
+  // Rows [from, to) of the backward pass.
+  private void backwardRows(int chunk, int from, int to, int worker) {
+    int c = output.dim(1);
     float[] dy = gradOutput.data();
     float[] y = output.data();
     float[] dx = gradInput.data();
-    for (int s = 0; s < n; s++) {
+    for (int s = from; s < to; s++) {
       int row = s * c;
       double sumDy = 0;
       for (int j = 0; j < c; j++) {
@@ -66,7 +91,6 @@ public final class LogSoftmax implements Layer {
         dx[row + j] = dy[row + j] - (float) Math.exp(y[row + j]) * total;
       }
     }
-    return gradInput;
   }
 
   @Override

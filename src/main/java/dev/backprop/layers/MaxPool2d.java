@@ -1,11 +1,14 @@
 package dev.backprop.layers;
 
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Max pooling over k×k windows with the given stride, no padding, floor mode: OH = (H − k) / stride + 1. The
  * window's gradient goes to the first maximum in row-major order (as PyTorch's CPU kernel, which also lets a NaN
- * win, so NaN propagates). Windows may overlap (stride < k); gradients then add.
+ * win, so NaN propagates). Windows may overlap (stride < k); gradients then add. Planes (sample, channel) are
+ * split over the threads ({@link Parallel}); a window never leaves its plane, so the chunks write apart.
  */
 public final class MaxPool2d implements Layer {
   private final int kernel;
@@ -15,6 +18,9 @@ public final class MaxPool2d implements Layer {
   private Tensor input;
   private Tensor output;
   private Tensor gradInput;
+  private Tensor gradOutput; // during backward
+  private final Parallel.Body forwardPlanes = this::forwardPlanes;
+  private final Parallel.Body backwardPlanes = this::backwardPlanes;
 
   public MaxPool2d(int kernel, int stride) {
     if (kernel < 1 || stride < 1) {
@@ -53,20 +59,27 @@ public final class MaxPool2d implements Layer {
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Shapes.requireRank(x, 4, "MaxPool2d");
-    int planes = x.dim(0) * x.dim(1);
-    int h = x.dim(2);
-    int w = x.dim(3);
-    int oh = outSize(h);
-    int ow = outSize(w);
+    int oh = outSize(x.dim(2));
+    int ow = outSize(x.dim(3));
     input = x;
     output = Tensor.reuseOrAllocate(output, x.dim(0), x.dim(1), oh, ow);
     if (argmax == null || argmax.length != output.size()) {
       argmax = new int[output.size()];
     }
-    float[] in = x.data();
+    Parallel.forRange(x.dim(0) * x.dim(1), Shapes.grain(x.dim(2) * x.dim(3)), forwardPlanes);
+    return output;
+  }
+
+  // Planes [from, to) of the forward pass.
+  private void forwardPlanes(int chunk, int from, int to, int worker) {
+    int h = input.dim(2);
+    int w = input.dim(3);
+    int oh = output.dim(2);
+    int ow = output.dim(3);
+    float[] in = input.data();
     float[] y = output.data();
-    int o = 0;
-    for (int p = 0; p < planes; p++) {
+    int o = from * oh * ow;
+    for (int p = from; p < to; p++) {
       int plane = p * h * w;
       for (int i = 0; i < oh; i++) {
         for (int j = 0; j < ow; j++) {
@@ -87,7 +100,6 @@ public final class MaxPool2d implements Layer {
         }
       }
     }
-    return output;
   }
 
   // dy [N, C, OH, OW] -> dx [N, C, H, W]: each dy goes to its window's argmax
@@ -95,13 +107,25 @@ public final class MaxPool2d implements Layer {
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, "MaxPool2d");
     gradInput = Shapes.like(gradInput, input);
-    gradInput.fill(0f);
-    float[] dy = gradOutput.data();
-    float[] dx = gradInput.data();
-    for (int o = 0; o < dy.length; o++) {
-      dx[argmax[o]] += dy[o];
+    this.gradOutput = gradOutput;
+    try {
+      Parallel.forRange(input.dim(0) * input.dim(1), Shapes.grain(input.dim(2) * input.dim(3)), backwardPlanes);
+    } finally {
+      this.gradOutput = null;
     }
     return gradInput;
+  }
+
+  // Planes [from, to) of the backward pass.
+  private void backwardPlanes(int chunk, int from, int to, int worker) {
+    int hw = input.dim(2) * input.dim(3);
+    int ohw = output.dim(2) * output.dim(3);
+    float[] dy = gradOutput.data();
+    float[] dx = gradInput.data();
+    Arrays.fill(dx, from * hw, to * hw, 0f);
+    for (int o = from * ohw, end = to * ohw; o < end; o++) {
+      dx[argmax[o]] += dy[o];
+    }
   }
 
   @Override

@@ -31,4 +31,14 @@ class MainTest {
     assertThat(run.exitCode()).isEqualTo(Main.USAGE_ERROR);
     assertThat(run.err()).contains("Unknown option: '--no-such-option'").doesNotContain("Exception");
   }
+
+  @Test
+  void threadsBelowOneIsAUsageError() {
+    for (String[] args : new String[][] {
+        {"train", "--threads", "0"}, {"eval", "--checkpoint", "nowhere.safetensors", "--threads", "-1"}}) {
+      Run run = run(args);
+      assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(Main.USAGE_ERROR);
+      assertThat(run.err()).startsWith("backprop: --threads must be between 1 and ").doesNotContain("Exception");
+    }
+  }
 }
