@@ -249,6 +249,23 @@ final class TrainCommand implements Callable<Integer> {
       default -> String.format(Locale.ROOT, "lr %.3g", r.lr());
     };
     return String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d, %s", r.optimizer(), schedule, r.epochs(),
-        r.batchSize(), a.isIdentity() ? "no augmentation" : a.toString());
+        r.batchSize(), describe(a));
+  }
+
+  private static String describe(Augmentation a) {
+    if (a.isIdentity()) {
+      return "no augmentation";
+    }
+    List<String> parts = new ArrayList<>();
+    if (a.degrees() > 0) {
+      parts.add(String.format(Locale.ROOT, "rotation ±%.3g°", a.degrees()));
+    }
+    if (a.translate() > 0) {
+      parts.add(String.format(Locale.ROOT, "translation ±%.3g", a.translate()));
+    }
+    if (a.minScale() != 1 || a.maxScale() != 1) {
+      parts.add(String.format(Locale.ROOT, "scale %.3g-%.3g", a.minScale(), a.maxScale()));
+    }
+    return String.join(", ", parts);
   }
 }
