@@ -43,7 +43,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
     description = {
       "Train a model on MNIST: prints the summary, a progress bar per epoch and a test line per epoch.",
       "Writes metrics.csv, config.json, model.safetensors (last epoch), best.safetensors and curves.png.",
