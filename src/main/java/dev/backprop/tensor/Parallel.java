@@ -19,11 +19,11 @@ import java.util.concurrent.locks.LockSupport;
  * results whatever {@link #threads()} is. Which thread runs which chunk is not fixed: per-thread scratch
  * buffers are indexed by the {@code worker} argument (0 is the caller, then 1 .. threads()−1), never by chunk.
  *
- * <p>One call costs no allocation: the caller publishes the job in fields and wakes the workers, everyone takes
- * chunks from one atomic counter (the caller too), and the caller returns when every chunk is done. With one thread, one chunk,
- * from inside a chunk (nested), or while another thread's job is running, the chunks run inline on the caller
- * in order (same results, by the above). Layers keep their {@link Body} in a field, so that no lambda is
- * allocated per call either.
+ * <p>One call costs no allocation: the caller publishes the job in fields and wakes the workers, everyone (the
+ * caller too) takes chunks from one atomic counter, and the caller returns when every chunk is done. With one
+ * thread, one chunk, from inside a chunk (nested), or while another thread's job is running, the chunks run
+ * inline on the caller in order (same results, by the above). Layers keep their {@link Body} in a field, so
+ * that no lambda is allocated per call either.
  *
  * <p>A chunk that throws stops the hand-out of further chunks; once the running ones have finished, the caller
  * gets a {@link ChunkFailure} naming the chunk and the thread, with the original exception as its cause (an

@@ -31,8 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Training gives the same bits with 1, 2 or 3 threads: a few batches of SGD with momentum and one-cycle (with
  * augmentation, dropout and a smaller last batch), then every parameter, gradient, BatchNorm buffer, batch loss
- * and an eval-mode output compared with {@code Arrays.equals}; for ref15k and for a model with the other layers. The images are the first ones of real MNIST when
- * {@code BACKPROP_DATA} names it, otherwise random.
+ * and an eval-mode output compared with {@code Arrays.equals}; for ref15k and for a model with the other layers.
+ * The images are the first ones of real MNIST when {@code BACKPROP_DATA} names it, otherwise random.
  */
 class ThreadDeterminismTest {
   private static final int IMAGES = 88; // batches of 40, 40 and 8: Conv2d's gradient chunks hold 2 and 1 samples
