@@ -1,7 +1,6 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Parallel;
-import dev.backprop.tensor.Tensor;
 import java.util.Arrays;
 
 /**
@@ -10,24 +9,11 @@ import java.util.Arrays;
  * win, so NaN propagates). Windows may overlap (stride < k); gradients then add. Planes (sample, channel) are
  * split over the threads ({@link Parallel}); a window never leaves its plane, so the chunks write apart.
  */
-public final class MaxPool2d implements Layer {
-  private final int kernel;
-  private final int stride;
-
+public final class MaxPool2d extends Pool2d {
   private int[] argmax; // [N·C·OH·OW]: flat input index of each window's maximum
-  private Tensor input;
-  private Tensor output;
-  private Tensor gradInput;
-  private Tensor gradOutput; // during backward
-  private final Parallel.Body forwardPlanes = this::forwardPlanes;
-  private final Parallel.Body backwardPlanes = this::backwardPlanes;
 
   public MaxPool2d(int kernel, int stride) {
-    if (kernel < 1 || stride < 1) {
-      throw new IllegalArgumentException("MaxPool2d: kernel and stride must be positive");
-    }
-    this.kernel = kernel;
-    this.stride = stride;
+    super(kernel, stride);
   }
 
   /** stride = kernel, as torch.nn.MaxPool2d(kernel). */
@@ -35,43 +21,16 @@ public final class MaxPool2d implements Layer {
     this(kernel, kernel);
   }
 
-  public int kernel() {
-    return kernel;
-  }
-
-  public int stride() {
-    return stride;
-  }
-
-  private int outSize(int size) {
-    if (size < kernel) {
-      throw new IllegalArgumentException("MaxPool2d: input size " + size + " is smaller than the kernel " + kernel);
-    }
-    return (size - kernel) / stride + 1;
-  }
-
   @Override
-  public int[] outputShape(int[] inputShape) {
-    return new int[] {inputShape[0], outSize(inputShape[1]), outSize(inputShape[2])};
-  }
-
-  // x [N, C, H, W] -> y [N, C, OH, OW]
-  @Override
-  public Tensor forward(Tensor x, boolean training) {
-    Shapes.requireRank(x, 4, "MaxPool2d");
-    int oh = outSize(x.dim(2));
-    int ow = outSize(x.dim(3));
-    input = x;
-    output = Tensor.reuseOrAllocate(output, x.dim(0), x.dim(1), oh, ow);
+  void prepareForward() {
     if (argmax == null || argmax.length != output.size()) {
       argmax = new int[output.size()];
     }
-    Parallel.forRange(x.dim(0) * x.dim(1), Shapes.grain(x.dim(2) * x.dim(3)), forwardPlanes);
-    return output;
   }
 
-  // Planes [from, to) of the forward pass.
-  private void forwardPlanes(int chunk, int from, int to, int worker) {
+  // Planes [from, to) of the forward pass: x [N, C, H, W] -> y [N, C, OH, OW], argmax [N·C·OH·OW]
+  @Override
+  void forwardPlanes(int chunk, int from, int to, int worker) {
     int h = input.dim(2);
     int w = input.dim(3);
     int oh = output.dim(2);
@@ -102,22 +61,9 @@ public final class MaxPool2d implements Layer {
     }
   }
 
-  // dy [N, C, OH, OW] -> dx [N, C, H, W]: each dy goes to its window's argmax
+  // Planes [from, to) of the backward pass: dy [N, C, OH, OW] -> dx [N, C, H, W], each dy to its window's argmax
   @Override
-  public Tensor backward(Tensor gradOutput) {
-    Shapes.requireGradient(gradOutput, output, "MaxPool2d");
-    gradInput = Shapes.like(gradInput, input);
-    this.gradOutput = gradOutput;
-    try {
-      Parallel.forRange(input.dim(0) * input.dim(1), Shapes.grain(input.dim(2) * input.dim(3)), backwardPlanes);
-    } finally {
-      this.gradOutput = null;
-    }
-    return gradInput;
-  }
-
-  // Planes [from, to) of the backward pass.
-  private void backwardPlanes(int chunk, int from, int to, int worker) {
+  void backwardPlanes(int chunk, int from, int to, int worker) {
     int hw = input.dim(2) * input.dim(3);
     int ohw = output.dim(2) * output.dim(3);
     float[] dy = gradOutput.data();
