@@ -1,22 +1,7 @@
 package dev.backprop.layers;
 
-import dev.backprop.tensor.Parallel;
-import dev.backprop.tensor.Tensor;
-
 /** y = 1 / (1 + e^−x) elementwise; dx = dy·y·(1 − y). Large tensors are split over the threads. */
-public final class Sigmoid implements Layer {
-  private Tensor input; // during forward
-  private Tensor output;
-  private Tensor gradOutput; // during backward
-  private Tensor gradInput;
-  private final Parallel.Body forwardRange = this::forwardRange;
-  private final Parallel.Body backwardRange = this::backwardRange;
-
-  @Override
-  public int[] outputShape(int[] inputShape) {
-    return inputShape.clone();
-  }
-
+public final class Sigmoid extends Elementwise {
   /** The logistic function without overflow: e^x is only taken of a non-positive number. */
   public static double sigmoid(double x) {
     if (x >= 0) {
@@ -26,44 +11,17 @@ public final class Sigmoid implements Layer {
     return e / (1.0 + e);
   }
 
-  // x [any] -> y [same]
+  // x [any] -> y [same], elements [start, end)
   @Override
-  public Tensor forward(Tensor x, boolean training) {
-    output = Shapes.like(output, x);
-    input = x;
-    try {
-      Parallel.forRange(x.size(), Shapes.ELEMENTS_PER_CHUNK, forwardRange);
-    } finally {
-      input = null;
-    }
-    return output;
-  }
-
-  private void forwardRange(int chunk, int start, int end, int worker) {
-    float[] in = input.data();
-    float[] y = output.data();
+  void forwardRange(float[] x, float[] y, int start, int end) {
     for (int i = start; i < end; i++) {
-      y[i] = (float) sigmoid(in[i]);
+      y[i] = (float) sigmoid(x[i]);
     }
   }
 
+  // dy [as y] -> dx [as y], elements [start, end)
   @Override
-  public Tensor backward(Tensor gradOutput) {
-    Shapes.requireGradient(gradOutput, output, "Sigmoid");
-    gradInput = Shapes.like(gradInput, output);
-    this.gradOutput = gradOutput;
-    try {
-      Parallel.forRange(gradInput.size(), Shapes.ELEMENTS_PER_CHUNK, backwardRange);
-    } finally {
-      this.gradOutput = null;
-    }
-    return gradInput;
-  }
-
-  private void backwardRange(int chunk, int start, int end, int worker) {
-    float[] dy = gradOutput.data();
-    float[] y = output.data();
-    float[] dx = gradInput.data();
+  void backwardRange(float[] dy, float[] y, float[] dx, int start, int end) {
     for (int i = start; i < end; i++) {
       dx[i] = dy[i] * y[i] * (1f - y[i]);
     }
