@@ -25,7 +25,7 @@ abstract sealed class Elementwise implements Layer permits ReLU, Sigmoid {
 
   // x [any] -> y [same]
   @Override
-  public final Tensor forward(Tensor x, boolean training) {
+  public Tensor forward(Tensor x, boolean training) {
     output = Shapes.like(output, x);
     input = x;
     try {
@@ -41,7 +41,7 @@ abstract sealed class Elementwise implements Layer permits ReLU, Sigmoid {
 
   // dy [as y] -> dx [as y]
   @Override
-  public final Tensor backward(Tensor gradOutput) {
+  public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, getClass().getSimpleName());
     gradInput = Shapes.like(gradInput, output);
     this.gradOutput = gradOutput;

@@ -55,7 +55,7 @@ abstract sealed class Pool2d implements Layer permits MaxPool2d, AvgPool2d {
 
   // x [N, C, H, W] -> y [N, C, OH, OW]
   @Override
-  public final Tensor forward(Tensor x, boolean training) {
+  public Tensor forward(Tensor x, boolean training) {
     Shapes.requireRank(x, 4, name());
     int oh = outSize(x.dim(2));
     int ow = outSize(x.dim(3));
@@ -74,7 +74,7 @@ abstract sealed class Pool2d implements Layer permits MaxPool2d, AvgPool2d {
 
   // dy [N, C, OH, OW] -> dx [N, C, H, W]
   @Override
-  public final Tensor backward(Tensor gradOutput) {
+  public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, name());
     gradInput = Shapes.like(gradInput, input);
     this.gradOutput = gradOutput;
