@@ -44,7 +44,8 @@ class TrainingAllocationTest {
     long[] ids = Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t == Thread.currentThread() || t.getName().startsWith("backprop-worker-"))
         .mapToLong(Thread::threadId).toArray();
-    assertThat(ids).hasSize(threads);
+    // Workers of an earlier, larger pool may still be winding down; idle, they add nothing to the count.
+    assertThat(ids).hasSizeGreaterThanOrEqualTo(threads);
     int steps = 5;
     for (int round = 0; round < 4; round++) { // the first rounds load classes and compile
       long before = Arrays.stream(counter.getThreadAllocatedBytes(ids)).sum();
