@@ -258,14 +258,19 @@ final class TrainCommand implements Callable<Integer> {
     }
     List<String> parts = new ArrayList<>();
     if (a.degrees() > 0) {
-      parts.add(String.format(Locale.ROOT, "rotation ±%.3g°", a.degrees()));
+      parts.add("rotation ±" + plain(a.degrees()) + "°");
     }
     if (a.translate() > 0) {
-      parts.add(String.format(Locale.ROOT, "translation ±%.3g", a.translate()));
+      parts.add("translation ±" + plain(a.translate()));
     }
     if (a.minScale() != 1 || a.maxScale() != 1) {
-      parts.add(String.format(Locale.ROOT, "scale %.3g-%.3g", a.minScale(), a.maxScale()));
+      parts.add("scale " + plain(a.minScale()) + "-" + plain(a.maxScale()));
     }
     return String.join(", ", parts);
+  }
+
+  /** 7.0 as "7", 0.05 as "0.05". */
+  private static String plain(double value) {
+    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
 }
