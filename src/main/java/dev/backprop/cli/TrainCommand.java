@@ -135,7 +135,7 @@ final class TrainCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
     try (BatchLoader trainLoader = new BatchLoader(trainSet,
             BatchLoader.Options.training(recipe.batchSize(), seed).withAugmentation(augmentation));
-        BatchLoader testLoader = new BatchLoader(mnist.test(), BatchLoader.Options.evaluation(1000))) {
+        BatchLoader testLoader = new BatchLoader(mnist.test(), BatchLoader.Options.evaluation(recipe.batchSize()))) {
       double best = -1;
       for (int epoch = 1; epoch <= recipe.epochs(); epoch++) {
         double epochLr = opt.learningRate();
