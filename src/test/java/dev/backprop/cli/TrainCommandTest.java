@@ -105,6 +105,21 @@ class TrainCommandTest {
     assertThat(reports.resolve("misclassified.png")).isNotEmptyFile();
   }
 
+  /** A state_dict that PyTorch saved from its nn.Sequential ref15k (the golden training-step fixture). */
+  @Test
+  void evalLoadsAPyTorchStateDictAndRefusesAMismatchedModel() throws Exception {
+    Path pytorch = Path.of(getClass().getResource("/golden/ref15k_step_after.safetensors").toURI());
+    Run eval = MainTest.run("eval", "--checkpoint", pytorch.toString(), "--model", "ref15k",
+        "--data", data.toString(), "--json", "--out", shared.resolve("eval-torch").toString());
+    assertThat(eval.exitCode()).as(eval.err()).isZero();
+    assertThat(new ObjectMapper().readTree(eval.out()).get("total").asLong()).isEqualTo(40);
+
+    Run mismatch = MainTest.run("eval", "--checkpoint", pytorch.toString(), "--model", "conv5-gap-fc",
+        "--data", data.toString());
+    assertThat(mismatch.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(mismatch.err()).contains("does not fit the model").doesNotContain("Exception");
+  }
+
   @Test
   void predictNamesADigitWithTenProbabilities() throws Exception {
     assertThat(firstRun.exitCode()).isZero();
