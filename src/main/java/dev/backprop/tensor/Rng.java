@@ -11,7 +11,10 @@ package dev.backprop.tensor;
  * <p>Not thread-safe: one instance per thread, or use the static counter-based functions.
  */
 public final class Rng {
-  private static final long GAMMA = 0x9e3779b97f4a7c15L;
+  /** The counter increment; with MIX1 and MIX2 also read by the vectorized keep mask ({@link PanamaPointwise}). */
+  static final long GAMMA = 0x9e3779b97f4a7c15L;
+  static final long MIX1 = 0xbf58476d1ce4e5b9L;
+  static final long MIX2 = 0x94d049bb133111ebL;
   /** Keeps derived keys apart from the sequence of the parent seed itself. */
   private static final long DERIVE_SALT = 0x632be59bd9b4e019L;
   private static final double DOUBLE_UNIT = 0x1.0p-53;
@@ -123,8 +126,8 @@ public final class Rng {
 
   /** The SplitMix64 finalizer (a variant of MurmurHash3's fmix64): a bijective 64-bit mix. */
   public static long mix64(long z) {
-    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    z = (z ^ (z >>> 30)) * MIX1;
+    z = (z ^ (z >>> 27)) * MIX2;
     return z ^ (z >>> 31);
   }
 }

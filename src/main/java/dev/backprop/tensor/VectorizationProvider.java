@@ -12,8 +12,9 @@ import java.util.Arrays;
  * {@code false}; the module {@code jdk.incubator.vector} is in the boot layer (the JVM was started with
  * {@code --add-modules jdk.incubator.vector}); the C2 compiler is on (interpreted or C1-only code runs the Vector
  * API tens of times slower than scalar code); the CPU has fused multiply-add (HotSpot's {@code UseFMA}); the
- * preferred float vector has at least 128 bits; and the vector kernel loads and gives the right answer on a tiny
- * product. Otherwise the scalar kernels run and {@link #name()} says why. Nothing is logged.
+ * preferred float vector has at least 128 bits; and the vector kernels ({@code PanamaGemm},
+ * {@code PanamaPointwise}) load and the product kernel gives the right answer on a tiny product. Otherwise the
+ * scalar kernels run and {@link #name()} says why. Nothing is logged.
  */
 public final class VectorizationProvider {
 
@@ -23,11 +24,13 @@ public final class VectorizationProvider {
   private final String name;
   private final boolean vectorized;
   private final GemmKernel gemm;
+  private final PointwiseKernel pointwise;
 
-  private VectorizationProvider(String name, boolean vectorized, GemmKernel gemm) {
+  private VectorizationProvider(String name, boolean vectorized, GemmKernel gemm, PointwiseKernel pointwise) {
     this.name = name;
     this.vectorized = vectorized;
     this.gemm = gemm;
+    this.pointwise = pointwise;
   }
 
   /** The implementation this JVM uses, chosen on first use. */
@@ -46,6 +49,10 @@ public final class VectorizationProvider {
 
   GemmKernel gemm() {
     return gemm;
+  }
+
+  PointwiseKernel pointwise() {
+    return pointwise;
   }
 
   @Override
@@ -68,12 +75,15 @@ public final class VectorizationProvider {
       return scalar(unusable);
     }
     GemmKernel kernel;
+    PointwiseKernel pointwise;
     String description;
     try {
       // Loaded by name so that nothing touches jdk.incubator.vector before the checks above.
       Class<?> type = Class.forName("dev.backprop.tensor.PanamaGemm");
       kernel = (GemmKernel) type.getDeclaredConstructor().newInstance();
       description = (String) type.getDeclaredMethod("description").invoke(null);
+      pointwise = (PointwiseKernel) Class.forName("dev.backprop.tensor.PanamaPointwise")
+          .getDeclaredConstructor().newInstance();
     } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       return scalar("vector kernel unavailable: " + cause);
@@ -81,11 +91,12 @@ public final class VectorizationProvider {
     if (!agreesOnTinyProduct(kernel)) {
       return scalar("vector kernel gave a wrong answer on a self-test");
     }
-    return new VectorizationProvider("vector: " + description + ", FMA", true, kernel);
+    return new VectorizationProvider("vector: " + description + ", FMA", true, kernel, pointwise);
   }
 
   private static VectorizationProvider scalar(String reason) {
-    return new VectorizationProvider("scalar (" + reason + ")", false, ScalarGemm.INSTANCE);
+    return new VectorizationProvider(
+        "scalar (" + reason + ")", false, ScalarGemm.INSTANCE, ScalarPointwise.INSTANCE);
   }
 
   /** The choice for a given value of {@value #PROPERTY} (null when unset). */

@@ -1,0 +1,341 @@
+package dev.backprop.tensor;
+
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.EQ;
+import static jdk.incubator.vector.VectorOperators.F2D;
+import static jdk.incubator.vector.VectorOperators.GE;
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.I2B;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.XOR;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link PointwiseKernel} on the incubating Vector API. Whole vectors of the preferred width, then the last few
+ * elements of a range or run in scalar code with the same definition.
+ *
+ * <ul>
+ *   <li>Selections (ReLU, the max-pool winner) are a compare and a blend: no branch to mispredict.
+ *   <li>Sums widen DL floats at a time to doubles (DL: the preferred double vector's lanes) into two accumulators
+ *       that take a run's vectors in turn; the last length mod DL elements of each run go to a scalar double, in
+ *       order. At the end the two accumulators are added, their lanes folded in lane order, and the scalar part
+ *       added last: an order fixed by the run count and length.
+ *   <li>The keep mask runs SplitMix64 on long lanes and compares the top 53 bits with {@code ceil(p·2^53)}, the
+ *       same test as {@code Rng.doubleAt(key, u) >= p} without converting to double.
+ *   <li>2x2 max pooling: two loads per input row give L windows; a two-vector shuffle splits their even and odd
+ *       columns, so the four positions of L windows are four vectors, visited in row-major order with the same
+ *       rule as the scalar loop. An output row not a multiple of L wide ends with a vector that overlaps the one
+ *       before (it writes the same values again). Output rows narrower than L run the scalar loop, and so does
+ *       everything with vectors of fewer than 8 floats, whose window codes would not fill a byte vector.
+ * </ul>
+ */
+final class PanamaPointwise implements PointwiseKernel {
+
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  private static final int DL = D.length();
+  /** Floats with as many lanes as {@link #D}: loaded, then widened. */
+  private static final VectorSpecies<Float> DF = VectorSpecies.of(float.class, VectorShape.forBitSize(DL * 32));
+  private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
+  private static final int LL = LS.length();
+  /** Floats with as many lanes as {@link #LS}: the mask entries of one vector of random numbers. */
+  private static final VectorSpecies<Float> LF = VectorSpecies.of(float.class, VectorShape.forBitSize(LL * 32));
+  private static final FloatVector ZERO = FloatVector.zero(S);
+
+  private static final boolean POOL_VECTORS = L >= 8;
+  private static final VectorSpecies<Integer> PI = S.withLanes(int.class);
+  private static final VectorSpecies<Byte> PB =
+      POOL_VECTORS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+  private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l);
+  private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, l -> 2 * l + 1);
+  /** Lanes 0, L, 1, L + 1, ... of (a, b), and the same from lane L/2 on: the inverse of {@link #EVEN}/{@link #ODD}. */
+  private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, l -> l / 2 + (l % 2) * L);
+  private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, l -> L / 2 + l / 2 + (l % 2) * L);
+
+  /** Lane l: l·GAMMA, the counter offsets of one vector of SplitMix64 draws. */
+  private static final LongVector GAMMAS = LongVector.zero(LS).addIndex(1).mul(Rng.GAMMA);
+
+  PanamaPointwise() {
+    if (S.vectorBitSize() < 128) {
+      throw new UnsupportedOperationException("preferred float vectors are " + S.vectorBitSize() + " bits");
+    }
+  }
+
+  @Override
+  public void relu(float[] x, float[] y, int from, int to) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      FloatVector v = FloatVector.fromArray(S, x, i);
+      ZERO.blend(v, v.compare(GT, 0f)).intoArray(y, i);
+    }
+    ScalarPointwise.INSTANCE.relu(x, y, i, to);
+  }
+
+  @Override
+  public void reluBackward(float[] dy, float[] y, float[] dx, int from, int to) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      VectorMask<Float> positive = FloatVector.fromArray(S, y, i).compare(GT, 0f);
+      ZERO.blend(FloatVector.fromArray(S, dy, i), positive).intoArray(dx, i);
+    }
+    ScalarPointwise.INSTANCE.reluBackward(dy, y, dx, i, to);
+  }
+
+  @Override
+  public void keepMask(long key, double p, float[] mask, int offset, int count) {
+    // x·2^-53 >= p  <=>  x >= ceil(p·2^53) for an integer x; p·2^53 is exact, and at most 2^53.
+    long threshold = (long) Math.ceil(p * 0x1p53);
+    FloatVector zero = FloatVector.zero(LF);
+    LongVector state = GAMMAS.add(key + Rng.GAMMA); // lane l: key + (u + l + 1)·GAMMA, for u = 0
+    long step = LL * Rng.GAMMA;
+    int u = 0;
+    for (; u <= count - LL; u += LL) {
+      LongVector z = state;
+      z = z.lanewise(XOR, z.lanewise(LSHR, 30)).mul(Rng.MIX1);
+      z = z.lanewise(XOR, z.lanewise(LSHR, 27)).mul(Rng.MIX2);
+      z = z.lanewise(XOR, z.lanewise(LSHR, 31));
+      VectorMask<Long> keep = z.lanewise(LSHR, 11).compare(GE, threshold);
+      zero.blend(1f, keep.cast(LF)).intoArray(mask, offset + u);
+      state = state.add(step);
+    }
+    for (; u < count; u++) {
+      mask[offset + u] = Rng.doubleAt(key, u) >= p ? 1f : 0f;
+    }
+  }
+
+  @Override
+  public void multiply(float[] x, float[] m, float scale, float[] y, int from, int to) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      FloatVector factor = FloatVector.fromArray(S, m, i).mul(scale);
+      FloatVector.fromArray(S, x, i).mul(factor).intoArray(y, i);
+    }
+    ScalarPointwise.INSTANCE.multiply(x, m, scale, y, i, to);
+  }
+
+  @Override
+  public void scale(float[] x, float factor, float[] y, int from, int to) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      FloatVector.fromArray(S, x, i).mul(factor).intoArray(y, i);
+    }
+    ScalarPointwise.INSTANCE.scale(x, factor, y, i, to);
+  }
+
+  private static DoubleVector widened(float[] x, int i) {
+    return widen(FloatVector.fromArray(DF, x, i));
+  }
+
+  private static DoubleVector widen(FloatVector v) {
+    return (DoubleVector) v.convertShape(F2D, D, 0);
+  }
+
+  /** Lane 0 + lane 1 + ... in this order. */
+  private static double fold(DoubleVector v) {
+    double sum = v.lane(0);
+    for (int l = 1; l < DL; l++) {
+      sum += v.lane(l);
+    }
+    return sum;
+  }
+
+  @Override
+  public double sum(float[] x, int offset, int rows, int stride, int length) {
+    DoubleVector s0 = DoubleVector.zero(D);
+    DoubleVector s1 = DoubleVector.zero(D);
+    double tail = 0;
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      int i = 0;
+      for (; i <= length - 2 * DL; i += 2 * DL) {
+        s0 = s0.add(widened(x, row + i));
+        s1 = s1.add(widened(x, row + i + DL));
+      }
+      if (i <= length - DL) {
+        s0 = s0.add(widened(x, row + i));
+        i += DL;
+      }
+      for (; i < length; i++) {
+        tail += x[row + i];
+      }
+    }
+    return fold(s0.add(s1)) + tail;
+  }
+
+  @Override
+  public double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length) {
+    DoubleVector s0 = DoubleVector.zero(D);
+    DoubleVector s1 = DoubleVector.zero(D);
+    double tail = 0;
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      int i = 0;
+      for (; i <= length - 2 * DL; i += 2 * DL) {
+        DoubleVector d0 = widened(x, row + i).sub(mean);
+        DoubleVector d1 = widened(x, row + i + DL).sub(mean);
+        s0 = d0.fma(d0, s0);
+        s1 = d1.fma(d1, s1);
+      }
+      if (i <= length - DL) {
+        DoubleVector d0 = widened(x, row + i).sub(mean);
+        s0 = d0.fma(d0, s0);
+        i += DL;
+      }
+      for (; i < length; i++) {
+        double d = x[row + i] - mean;
+        tail += d * d;
+      }
+    }
+    return fold(s0.add(s1)) + tail;
+  }
+
+  @Override
+  public void batchNorm(float[] x, float mean, float rstd, float gamma, float beta, float[] y, int offset,
+      int rows, int stride, int length) {
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      int i = row;
+      for (int end = row + length - L; i <= end; i += L) {
+        FloatVector xhat = FloatVector.fromArray(S, x, i).sub(mean).mul(rstd);
+        xhat.mul(gamma).add(beta).intoArray(y, i);
+      }
+      ScalarPointwise.INSTANCE.batchNorm(x, mean, rstd, gamma, beta, y, i, 1, 0, row + length - i);
+    }
+  }
+
+  @Override
+  public void batchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows, int stride,
+      int length, double[] sums, int at) {
+    DoubleVector dy0 = DoubleVector.zero(D);
+    DoubleVector dy1 = DoubleVector.zero(D);
+    DoubleVector p0 = DoubleVector.zero(D);
+    DoubleVector p1 = DoubleVector.zero(D);
+    double dyTail = 0;
+    double pTail = 0;
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      int i = 0;
+      for (; i <= length - 2 * DL; i += 2 * DL) {
+        FloatVector g0 = FloatVector.fromArray(DF, dy, row + i);
+        FloatVector g1 = FloatVector.fromArray(DF, dy, row + i + DL);
+        FloatVector xhat0 = FloatVector.fromArray(DF, x, row + i).sub(mean).mul(rstd);
+        FloatVector xhat1 = FloatVector.fromArray(DF, x, row + i + DL).sub(mean).mul(rstd);
+        dy0 = dy0.add(widen(g0));
+        dy1 = dy1.add(widen(g1));
+        p0 = p0.add(widen(g0.mul(xhat0)));
+        p1 = p1.add(widen(g1.mul(xhat1)));
+      }
+      if (i <= length - DL) {
+        FloatVector g0 = FloatVector.fromArray(DF, dy, row + i);
+        FloatVector xhat0 = FloatVector.fromArray(DF, x, row + i).sub(mean).mul(rstd);
+        dy0 = dy0.add(widen(g0));
+        p0 = p0.add(widen(g0.mul(xhat0)));
+        i += DL;
+      }
+      for (; i < length; i++) {
+        dyTail += dy[row + i];
+        pTail += dy[row + i] * ((x[row + i] - mean) * rstd);
+      }
+    }
+    sums[at] = fold(dy0.add(dy1)) + dyTail;
+    sums[at + 1] = fold(p0.add(p1)) + pTail;
+  }
+
+  @Override
+  public void batchNormBackward(float[] dy, float[] x, float mean, float rstd, float scale, float meanDy,
+      float meanDyXhat, float[] dx, int offset, int rows, int stride, int length) {
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      int i = row;
+      for (int end = row + length - L; i <= end; i += L) {
+        FloatVector xhat = FloatVector.fromArray(S, x, i).sub(mean).mul(rstd);
+        FloatVector centred = FloatVector.fromArray(S, dy, i).sub(meanDy);
+        centred.sub(xhat.mul(meanDyXhat)).mul(scale).intoArray(dx, i);
+      }
+      ScalarPointwise.INSTANCE.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, dx, i, 1, 0,
+          row + length - i);
+    }
+  }
+
+  @Override
+  public void maxPool2x2(float[] x, float[] y, byte[] window, int from, int to, int h, int w) {
+    int oh = h / 2;
+    int ow = w / 2;
+    if (!POOL_VECTORS || ow < L) {
+      ScalarPointwise.INSTANCE.maxPool2x2(x, y, window, from, to, h, w);
+      return;
+    }
+    for (int p = from; p < to; p++) {
+      for (int i = 0; i < oh; i++) {
+        int o = (p * oh + i) * ow;
+        int top = (p * h + 2 * i) * w;
+        int bottom = top + w;
+        for (int j0 = 0; j0 < ow; j0 += L) {
+          int j = Math.min(j0, ow - L);
+          FloatVector t0 = FloatVector.fromArray(S, x, top + 2 * j);
+          FloatVector t1 = FloatVector.fromArray(S, x, top + 2 * j + L);
+          FloatVector b0 = FloatVector.fromArray(S, x, bottom + 2 * j);
+          FloatVector b1 = FloatVector.fromArray(S, x, bottom + 2 * j + L);
+          FloatVector max = t0.rearrange(EVEN, t1);
+          IntVector code = IntVector.zero(PI);
+          FloatVector v = t0.rearrange(ODD, t1);
+          VectorMask<Float> wins = v.compare(GT, max).or(v.compare(NE, v));
+          max = max.blend(v, wins);
+          code = code.blend(1, wins.cast(PI));
+          v = b0.rearrange(EVEN, b1);
+          wins = v.compare(GT, max).or(v.compare(NE, v));
+          max = max.blend(v, wins);
+          code = code.blend(2, wins.cast(PI));
+          v = b0.rearrange(ODD, b1);
+          wins = v.compare(GT, max).or(v.compare(NE, v));
+          max = max.blend(v, wins);
+          code = code.blend(3, wins.cast(PI));
+          max.intoArray(y, o + j);
+          ((ByteVector) code.convertShape(I2B, PB, 0)).intoArray(window, o + j);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void maxPool2x2Backward(float[] dy, byte[] window, float[] dx, int from, int to, int h, int w) {
+    int oh = h / 2;
+    int ow = w / 2;
+    if (!POOL_VECTORS || ow < L) {
+      ScalarPointwise.INSTANCE.maxPool2x2Backward(dy, window, dx, from, to, h, w);
+      return;
+    }
+    for (int p = from; p < to; p++) {
+      for (int i = 0; i < oh; i++) {
+        int o = (p * oh + i) * ow;
+        int top = (p * h + 2 * i) * w;
+        int bottom = top + w;
+        for (int j0 = 0; j0 < ow; j0 += L) {
+          int j = Math.min(j0, ow - L);
+          FloatVector g = FloatVector.fromArray(S, dy, o + j);
+          IntVector code = (IntVector) ByteVector.fromArray(PB, window, o + j).convertShape(B2I, PI, 0);
+          FloatVector p0 = ZERO.blend(g, code.compare(EQ, 0).cast(S));
+          FloatVector p1 = ZERO.blend(g, code.compare(EQ, 1).cast(S));
+          FloatVector p2 = ZERO.blend(g, code.compare(EQ, 2).cast(S));
+          FloatVector p3 = ZERO.blend(g, code.compare(EQ, 3).cast(S));
+          p0.rearrange(ZIP_LOW, p1).intoArray(dx, top + 2 * j);
+          p0.rearrange(ZIP_HIGH, p1).intoArray(dx, top + 2 * j + L);
+          p2.rearrange(ZIP_LOW, p3).intoArray(dx, bottom + 2 * j);
+          p2.rearrange(ZIP_HIGH, p3).intoArray(dx, bottom + 2 * j + L);
+        }
+      }
+      ScalarPointwise.zeroUnpooled(dx, p, h, w);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package dev.backprop.tensor;
+
+import java.util.Objects;
+
+/**
+ * The memory-bound loops of the layers (ReLU, Dropout, BatchNorm, 2x2 max pooling, plane sums), each defined below
+ * element by element. They read and write each element once, so they should run at memory speed; in plain Java
+ * they do not (C2 compiles {@code x > 0 ? x : 0} to a branch, mispredicted on half of random signs, and a sum into
+ * one double waits on every add), hence a Vector API kernel.
+ *
+ * <p>Implementation: {@link VectorizationProvider} picks the Vector API kernel when the JVM can run it, otherwise a
+ * scalar one, as for {@link Gemm}. Both are single-threaded, allocation-free and share no mutable state. Every
+ * function but the sums gives the same bits in both kernels. A sum's order depends only on its run count and run
+ * length (and the kernel): the scalar kernel adds element by element; the vector kernel keeps interleaved double
+ * lanes and folds them in lane order at the end (never {@code reduceLanes}, whose order the API leaves open), so
+ * a call repeated on the same data gives the same bits, whatever the thread or the JIT tier. Doubles hold every
+ * float and every product of two floats' 24-bit significands exactly, so both orders stay far below float
+ * precision.
+ *
+ * <p>Runs: {@code (offset, rows, stride, length)} names {@code rows} runs of {@code length} consecutive elements,
+ * run r starting at {@code offset + r * stride}; channel c of an [N, C, H, W] tensor is
+ * {@code (c·H·W, N, C·H·W, H·W)}.
+ */
+public final class Pointwise {
+
+  private static final PointwiseKernel KERNEL = VectorizationProvider.getInstance().pointwise();
+
+  private Pointwise() {}
+
+  /** y[i] = x[i] > 0 ? x[i] : 0 for i in [from, to): NaN and −0 give +0. */
+  public static void relu(float[] x, float[] y, int from, int to) {
+    range(x, from, to);
+    range(y, from, to);
+    KERNEL.relu(x, y, from, to);
+  }
+
+  /** dx[i] = y[i] > 0 ? dy[i] : 0 for i in [from, to), y the ReLU output: the gradient is 0 at x = 0. */
+  public static void reluBackward(float[] dy, float[] y, float[] dx, int from, int to) {
+    range(dy, from, to);
+    range(y, from, to);
+    range(dx, from, to);
+    KERNEL.reluBackward(dy, y, dx, from, to);
+  }
+
+  /** mask[offset + u] = {@code Rng.doubleAt(key, u) >= p} ? 1 : 0 for u in [0, count): a dropout keep mask. */
+  public static void keepMask(long key, double p, float[] mask, int offset, int count) {
+    range(mask, offset, offset + count);
+    KERNEL.keepMask(key, p, mask, offset, count);
+  }
+
+  /** y[i] = x[i] · (m[i] · scale) for i in [from, to): dropout with mask m, scale 1/(1 − p). */
+  public static void multiply(float[] x, float[] m, float scale, float[] y, int from, int to) {
+    range(x, from, to);
+    range(m, from, to);
+    range(y, from, to);
+    KERNEL.multiply(x, m, scale, y, from, to);
+  }
+
+  /** y[i] = x[i] · factor for i in [from, to). */
+  public static void scale(float[] x, float factor, float[] y, int from, int to) {
+    range(x, from, to);
+    range(y, from, to);
+    KERNEL.scale(x, factor, y, from, to);
+  }
+
+  /** Σ x over the runs, in double. */
+  public static double sum(float[] x, int offset, int rows, int stride, int length) {
+    runs(x, offset, rows, stride, length);
+    return KERNEL.sum(x, offset, rows, stride, length);
+  }
+
+  /** Σ (x − mean)² over the runs, in double. */
+  public static double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length) {
+    runs(x, offset, rows, stride, length);
+    return KERNEL.sumSquaredDeviations(x, mean, offset, rows, stride, length);
+  }
+
+  /** Over the runs, in float: y = gamma·x̂ + beta with x̂ = (x − mean)·rstd. */
+  public static void batchNorm(float[] x, float mean, float rstd, float gamma, float beta, float[] y, int offset,
+      int rows, int stride, int length) {
+    runs(x, offset, rows, stride, length);
+    runs(y, offset, rows, stride, length);
+    KERNEL.batchNorm(x, mean, rstd, gamma, beta, y, offset, rows, stride, length);
+  }
+
+  /**
+   * sums[at] = Σ dy and sums[at + 1] = Σ dy·x̂ over the runs, x̂ = (x − mean)·rstd as in {@link #batchNorm}: each
+   * product rounded to float, as Java's {@code dy * xhat}, the sums in double.
+   */
+  public static void batchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows, int stride,
+      int length, double[] sums, int at) {
+    runs(dy, offset, rows, stride, length);
+    runs(x, offset, rows, stride, length);
+    Objects.checkFromIndexSize(at, 2, sums.length);
+    KERNEL.batchNormSums(dy, x, mean, rstd, offset, rows, stride, length, sums, at);
+  }
+
+  /** Over the runs, in float: dx = scale·(dy − meanDy − x̂·meanDyXhat), left to right, x̂ as in {@link #batchNorm}. */
+  public static void batchNormBackward(float[] dy, float[] x, float mean, float rstd, float scale, float meanDy,
+      float meanDyXhat, float[] dx, int offset, int rows, int stride, int length) {
+    runs(dy, offset, rows, stride, length);
+    runs(x, offset, rows, stride, length);
+    runs(dx, offset, rows, stride, length);
+    KERNEL.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, dx, offset, rows, stride, length);
+  }
+
+  /**
+   * 2x2 max pooling with stride 2, floor mode, of planes [from, to): x [·, h, w] -> y [·, h/2, w/2]. window gets
+   * the position of each maximum in its window, 0..3 in row-major order. The positions are visited in that
+   * order and each replaces the running maximum if it is greater or NaN: the first maximum wins a tie, a NaN
+   * wins over numbers (the last NaN, if several), as PyTorch's CPU kernel.
+   */
+  public static void maxPool2x2(float[] x, float[] y, byte[] window, int from, int to, int h, int w) {
+    planes(x.length, from, to, h * w);
+    planes(y.length, from, to, (h / 2) * (w / 2));
+    planes(window.length, from, to, (h / 2) * (w / 2));
+    KERNEL.maxPool2x2(x, y, window, from, to, h, w);
+  }
+
+  /**
+   * The gradient of {@link #maxPool2x2}, planes [from, to) written whole: each window of dx gets dy at its
+   * maximum and 0 elsewhere; the last row and column, when h or w is odd, are 0.
+   */
+  public static void maxPool2x2Backward(float[] dy, byte[] window, float[] dx, int from, int to, int h, int w) {
+    planes(dy.length, from, to, (h / 2) * (w / 2));
+    planes(window.length, from, to, (h / 2) * (w / 2));
+    planes(dx.length, from, to, h * w);
+    KERNEL.maxPool2x2Backward(dy, window, dx, from, to, h, w);
+  }
+
+  private static void range(float[] x, int from, int to) {
+    Objects.checkFromToIndex(from, to, x.length);
+  }
+
+  private static void runs(float[] x, int offset, int rows, int stride, int length) {
+    if (rows < 0 || length < 0 || stride < 0) {
+      throw new IllegalArgumentException("negative rows, stride or length: " + rows + ", " + stride + ", " + length);
+    }
+    if (rows > 0 && length > 0) {
+      Objects.checkFromIndexSize(offset, (long) (rows - 1) * stride + length, x.length);
+    }
+  }
+
+  private static void planes(int length, int from, int to, int planeSize) {
+    Objects.checkFromToIndex((long) from * planeSize, (long) to * planeSize, length);
+  }
+}

@@ -1,0 +1,195 @@
+package dev.backprop.tensor;
+
+import java.util.Arrays;
+
+/**
+ * Plain-Java {@link PointwiseKernel}: the loops as the definitions in {@link Pointwise} read. The fallback when the
+ * Vector API is not usable, and the second opinion the vector kernel is compared with in the tests. Sums run
+ * element by element, run by run, in one double.
+ */
+final class ScalarPointwise implements PointwiseKernel {
+
+  static final ScalarPointwise INSTANCE = new ScalarPointwise();
+
+  private ScalarPointwise() {}
+
+  @Override
+  public void relu(float[] x, float[] y, int from, int to) {
+    for (int i = from; i < to; i++) {
+      y[i] = x[i] > 0f ? x[i] : 0f;
+    }
+  }
+
+  @Override
+  public void reluBackward(float[] dy, float[] y, float[] dx, int from, int to) {
+    for (int i = from; i < to; i++) {
+      dx[i] = y[i] > 0f ? dy[i] : 0f;
+    }
+  }
+
+  @Override
+  public void keepMask(long key, double p, float[] mask, int offset, int count) {
+    for (int u = 0; u < count; u++) {
+      mask[offset + u] = Rng.doubleAt(key, u) >= p ? 1f : 0f;
+    }
+  }
+
+  @Override
+  public void multiply(float[] x, float[] m, float scale, float[] y, int from, int to) {
+    for (int i = from; i < to; i++) {
+      y[i] = x[i] * (m[i] * scale);
+    }
+  }
+
+  @Override
+  public void scale(float[] x, float factor, float[] y, int from, int to) {
+    for (int i = from; i < to; i++) {
+      y[i] = x[i] * factor;
+    }
+  }
+
+  @Override
+  public double sum(float[] x, int offset, int rows, int stride, int length) {
+    double sum = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int i = offset + r * stride, end = i + length; i < end; i++) {
+        sum += x[i];
+      }
+    }
+    return sum;
+  }
+
+  @Override
+  public double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length) {
+    double sum = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int i = offset + r * stride, end = i + length; i < end; i++) {
+        double d = x[i] - mean;
+        sum += d * d;
+      }
+    }
+    return sum;
+  }
+
+  @Override
+  public void batchNorm(float[] x, float mean, float rstd, float gamma, float beta, float[] y, int offset,
+      int rows, int stride, int length) {
+    for (int r = 0; r < rows; r++) {
+      for (int i = offset + r * stride, end = i + length; i < end; i++) {
+        y[i] = gamma * ((x[i] - mean) * rstd) + beta;
+      }
+    }
+  }
+
+  @Override
+  public void batchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows, int stride,
+      int length, double[] sums, int at) {
+    double sumDy = 0;
+    double sumDyXhat = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int i = offset + r * stride, end = i + length; i < end; i++) {
+        sumDy += dy[i];
+        sumDyXhat += dy[i] * ((x[i] - mean) * rstd);
+      }
+    }
+    sums[at] = sumDy;
+    sums[at + 1] = sumDyXhat;
+  }
+
+  @Override
+  public void batchNormBackward(float[] dy, float[] x, float mean, float rstd, float scale, float meanDy,
+      float meanDyXhat, float[] dx, int offset, int rows, int stride, int length) {
+    for (int r = 0; r < rows; r++) {
+      for (int i = offset + r * stride, end = i + length; i < end; i++) {
+        float xhat = (x[i] - mean) * rstd;
+        dx[i] = scale * (dy[i] - meanDy - xhat * meanDyXhat);
+      }
+    }
+  }
+
+  @Override
+  public void maxPool2x2(float[] x, float[] y, byte[] window, int from, int to, int h, int w) {
+    int oh = h / 2;
+    int ow = w / 2;
+    for (int p = from; p < to; p++) {
+      for (int i = 0; i < oh; i++) {
+        int o = (p * oh + i) * ow;
+        int top = (p * h + 2 * i) * w;
+        maxPoolRow(x, top, top + w, y, window, o, 0, ow);
+      }
+    }
+  }
+
+  /**
+   * Outputs [j0, j1) of one output row at o: windows over the input rows at {@code top} and {@code bottom}. The
+   * window's positions are visited in row-major order and each replaces the maximum if greater or NaN.
+   */
+  static void maxPoolRow(float[] x, int top, int bottom, float[] y, byte[] window, int o, int j0, int j1) {
+    for (int j = j0; j < j1; j++) {
+      int t = top + 2 * j;
+      int b = bottom + 2 * j;
+      float max = x[t];
+      byte code = 0;
+      float v = x[t + 1];
+      if (v > max || Float.isNaN(v)) {
+        max = v;
+        code = 1;
+      }
+      v = x[b];
+      if (v > max || Float.isNaN(v)) {
+        max = v;
+        code = 2;
+      }
+      v = x[b + 1];
+      if (v > max || Float.isNaN(v)) {
+        max = v;
+        code = 3;
+      }
+      y[o + j] = max;
+      window[o + j] = code;
+    }
+  }
+
+  @Override
+  public void maxPool2x2Backward(float[] dy, byte[] window, float[] dx, int from, int to, int h, int w) {
+    int oh = h / 2;
+    int ow = w / 2;
+    for (int p = from; p < to; p++) {
+      for (int i = 0; i < oh; i++) {
+        int o = (p * oh + i) * ow;
+        int top = (p * h + 2 * i) * w;
+        maxPoolBackwardRow(dy, window, o, 0, ow, dx, top, top + w);
+      }
+      zeroUnpooled(dx, p, h, w);
+    }
+  }
+
+  /** Zeros what no window of plane p covers: the last column when w is odd, the last row when h is odd. */
+  static void zeroUnpooled(float[] dx, int p, int h, int w) {
+    int plane = p * h * w;
+    if (w % 2 != 0) {
+      for (int i = 0; i < h - h % 2; i++) {
+        dx[plane + i * w + w - 1] = 0f;
+      }
+    }
+    if (h % 2 != 0) {
+      Arrays.fill(dx, plane + (h - 1) * w, plane + h * w, 0f);
+    }
+  }
+
+  /** Outputs [j0, j1) of one output row at o: each window of dx gets dy at its maximum and 0 elsewhere. */
+  static void maxPoolBackwardRow(float[] dy, byte[] window, int o, int j0, int j1, float[] dx, int top,
+      int bottom) {
+    for (int j = j0; j < j1; j++) {
+      int t = top + 2 * j;
+      int b = bottom + 2 * j;
+      dx[t] = 0f;
+      dx[t + 1] = 0f;
+      dx[b] = 0f;
+      dx[b + 1] = 0f;
+      // Indexed rather than four selections: a branch per position would be mispredicted often.
+      int code = window[o + j];
+      dx[t + (code >> 1) * (bottom - top) + (code & 1)] = dy[o + j];
+    }
+  }
+}
