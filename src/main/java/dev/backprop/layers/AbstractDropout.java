@@ -1,6 +1,7 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Parallel;
+import dev.backprop.tensor.Pointwise;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 
@@ -106,10 +107,8 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
   private void drawSamples(int chunk, int from, int to, int worker) {
     float[] m = mask.data();
     for (int s = from; s < to; s++) {
-      long sampleKey = Rng.derive(stepKey, s);
-      for (int u = 0; u < units; u++) {
-        m[s * units + u] = Rng.doubleAt(sampleKey, u) >= p ? 1f : 0f;
-      }
+      // m[s·units + u] = doubleAt(derive(stepKey, s), u) >= p ? 1 : 0
+      Pointwise.keepMask(Rng.derive(stepKey, s), p, m, s * units, units);
     }
   }
 
@@ -177,11 +176,12 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
   private void scaleUnits(int chunk, int from, int to, int worker) {
     float scale = p == 1 ? 0f : (float) (1.0 / (1.0 - p));
     float[] m = mask.data();
+    if (unitSize == 1) {
+      Pointwise.multiply(source, m, scale, target, from, to);
+      return;
+    }
     for (int k = from; k < to; k++) {
-      float factor = m[k] * scale;
-      for (int i = k * unitSize, end = i + unitSize; i < end; i++) {
-        target[i] = source[i] * factor;
-      }
+      Pointwise.scale(source, m[k] * scale, target, k * unitSize, (k + 1) * unitSize);
     }
   }
 }
