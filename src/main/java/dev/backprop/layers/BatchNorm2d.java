@@ -1,6 +1,7 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Parallel;
+import dev.backprop.tensor.Pointwise;
 import dev.backprop.tensor.Tensor;
 import java.util.List;
 
@@ -17,10 +18,13 @@ import java.util.List;
  *   both       rstd = 1/√(var + eps),  x̂ = (x − mean)·rstd,  y = γ·x̂ + β
  * </pre>
  *
- * Backward caches x̂ and rstd. In training the batch statistics depend on x, giving the compact formula
+ * Forward keeps the input and caches mean and rstd; backward recomputes x̂ from them, to the same bits, rather
+ * than forward writing x̂ out (a third of forward's memory traffic), so the input must stay unchanged until
+ * backward, as for Conv2d. In training the batch statistics depend on x, giving the compact formula
  * dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) with dx̂ = γ·dy; in eval mode dx = γ·rstd·dy.
- * Channel sums are taken in double, each channel's in one fixed order (sample by sample). Channels run in
- * parallel ({@link Parallel}), one chunk per channel, so the result does not depend on the number of threads.
+ * Channel sums are taken in double, each channel's in one fixed order that depends only on the shape
+ * ({@link Pointwise}). Channels run in parallel ({@link Parallel}), one chunk per channel, so the result does not
+ * depend on the number of threads.
  */
 public final class BatchNorm2d implements Layer {
   public static final double EPS = 1e-5;
@@ -35,12 +39,13 @@ public final class BatchNorm2d implements Layer {
   private final List<Parameter> parameters;
   private final List<Buffer> buffers;
 
+  private final float[] mean; // [C], of the last forward, as float
   private final float[] rstd; // [C], of the last forward
+  private final double[] sums; // [C, 2]: Σ dy and Σ dy·x̂ of each channel, during backward
   private boolean lastTraining;
-  private Tensor xhat; // [N, C, H, W]
+  private Tensor input; // [N, C, H, W], of the last forward
   private Tensor output;
   private Tensor gradInput;
-  private Tensor input; // during forward
   private Tensor gradOutput; // during backward
   private final Parallel.Body forwardChannels = this::forwardChannels;
   private final Parallel.Body backwardChannels = this::backwardChannels;
@@ -63,7 +68,9 @@ public final class BatchNorm2d implements Layer {
             new Buffer("running_mean", runningMean, false),
             new Buffer("running_var", runningVar, false),
             new Buffer("num_batches_tracked", numBatchesTracked, true));
+    this.mean = new float[channels];
     this.rstd = new float[channels];
+    this.sums = new double[2 * channels];
   }
 
   public Parameter weight() {
@@ -122,15 +129,10 @@ public final class BatchNorm2d implements Layer {
       throw new IllegalArgumentException(
           "BatchNorm2d: expected more than 1 value per channel when training, got input " + x);
     }
-    xhat = Shapes.like(xhat, x);
     output = Shapes.like(output, x);
     lastTraining = training;
     input = x;
-    try {
-      Parallel.forRange(channels, 1, forwardChannels);
-    } finally {
-      input = null;
-    }
+    Parallel.forRange(channels, 1, forwardChannels);
     if (training) {
       numBatchesTracked.data()[0] += 1f;
     }
@@ -143,49 +145,29 @@ public final class BatchNorm2d implements Layer {
     int hw = input.dim(2) * input.dim(3);
     int m = n * hw;
     float[] in = input.data();
-    float[] xh = xhat.data();
     float[] y = output.data();
     float[] gamma = weight.value().data();
     float[] beta = bias.value().data();
     float[] rm = runningMean.data();
     float[] rv = runningVar.data();
     for (int c = from; c < to; c++) {
-      double mean;
+      // Channel c: n runs of hw elements, one per sample.
+      int offset = c * hw;
+      int stride = channels * hw;
+      double mu;
       double var;
       if (lastTraining) {
-        double sum = 0;
-        for (int s = 0; s < n; s++) {
-          for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
-            sum += in[i];
-          }
-        }
-        mean = sum / m;
-        double sq = 0;
-        for (int s = 0; s < n; s++) {
-          for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
-            double d = in[i] - mean;
-            sq += d * d;
-          }
-        }
-        var = sq / m;
-        rm[c] = (float) ((1 - MOMENTUM) * rm[c] + MOMENTUM * mean);
+        mu = Pointwise.sum(in, offset, n, stride, hw) / m;
+        var = Pointwise.sumSquaredDeviations(in, mu, offset, n, stride, hw) / m;
+        rm[c] = (float) ((1 - MOMENTUM) * rm[c] + MOMENTUM * mu);
         rv[c] = (float) ((1 - MOMENTUM) * rv[c] + MOMENTUM * var * m / (m - 1));
       } else {
-        mean = rm[c];
+        mu = rm[c];
         var = rv[c];
       }
-      float r = (float) (1.0 / Math.sqrt(var + EPS));
-      float mu = (float) mean;
-      rstd[c] = r;
-      float g = gamma[c];
-      float b = beta[c];
-      for (int s = 0; s < n; s++) {
-        for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
-          float v = (in[i] - mu) * r;
-          xh[i] = v;
-          y[i] = g * v + b;
-        }
-      }
+      mean[c] = (float) mu;
+      rstd[c] = (float) (1.0 / Math.sqrt(var + EPS));
+      Pointwise.batchNorm(in, mean[c], rstd[c], gamma[c], beta[c], y, offset, n, stride, hw);
     }
   }
 
@@ -210,31 +192,23 @@ public final class BatchNorm2d implements Layer {
     int m = n * hw;
     float[] dy = gradOutput.data();
     float[] dx = gradInput.data();
-    float[] xh = xhat.data();
+    float[] in = input.data();
     float[] gamma = weight.value().data();
     float[] dGamma = weight.grad().data();
     float[] dBeta = bias.grad().data();
     for (int c = from; c < to; c++) {
-      double sumDy = 0;
-      double sumDyXhat = 0;
-      for (int s = 0; s < n; s++) {
-        for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
-          sumDy += dy[i];
-          sumDyXhat += dy[i] * xh[i];
-        }
-      }
+      int offset = c * hw;
+      int stride = channels * hw;
+      Pointwise.batchNormSums(dy, in, mean[c], rstd[c], offset, n, stride, hw, sums, 2 * c);
+      double sumDy = sums[2 * c];
+      double sumDyXhat = sums[2 * c + 1];
       dGamma[c] += (float) sumDyXhat;
       dBeta[c] += (float) sumDy;
-      float g = gamma[c];
-      float scale = g * rstd[c];
+      float scale = gamma[c] * rstd[c];
       // With batch statistics: dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)); with running ones: γ·rstd·dy.
       float meanDy = lastTraining ? (float) (sumDy / m) : 0f;
       float meanDyXhat = lastTraining ? (float) (sumDyXhat / m) : 0f;
-      for (int s = 0; s < n; s++) {
-        for (int i = (s * channels + c) * hw, end = i + hw; i < end; i++) {
-          dx[i] = scale * (dy[i] - meanDy - xh[i] * meanDyXhat);
-        }
-      }
+      Pointwise.batchNormBackward(dy, in, mean[c], rstd[c], scale, meanDy, meanDyXhat, dx, offset, n, stride, hw);
     }
   }
 

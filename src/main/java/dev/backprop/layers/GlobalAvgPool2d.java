@@ -1,12 +1,14 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Parallel;
+import dev.backprop.tensor.Pointwise;
 import dev.backprop.tensor.Tensor;
 import java.util.Arrays;
 
 /**
  * Mean over each H×W plane: [N, C, H, W] -> [N, C, 1, 1], as torch.nn.AdaptiveAvgPool2d(1). Planes are split
- * over the threads ({@link Parallel}); each plane's sum is taken in order.
+ * over the threads ({@link Parallel}); each plane's sum is taken in double, in an order fixed by the plane size
+ * ({@link Pointwise#sum}).
  */
 public final class GlobalAvgPool2d implements Layer {
   private Tensor input;
@@ -37,11 +39,7 @@ public final class GlobalAvgPool2d implements Layer {
     float[] in = input.data();
     float[] y = output.data();
     for (int p = from; p < to; p++) {
-      double sum = 0;
-      for (int i = p * hw, end = i + hw; i < end; i++) {
-        sum += in[i];
-      }
-      y[p] = (float) (sum / hw);
+      y[p] = (float) (Pointwise.sum(in, p * hw, 1, hw, hw) / hw);
     }
   }
 

@@ -11,7 +11,8 @@ import java.util.List;
  *
  * <p>A layer never modifies its input or the gradient it is given. The tensors it returns are its own buffers,
  * overwritten by its next forward / backward (identity layers such as Dropout in eval mode return their argument
- * itself). Layers that keep their input for backward (Conv2d, Linear) need it unchanged until then.
+ * itself). Layers that keep their input for backward (Conv2d, Linear, BatchNorm2d) need it unchanged until
+ * then.
  */
 public interface Layer {
 
