@@ -1,6 +1,7 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Parallel;
+import dev.backprop.tensor.Pointwise;
 import java.util.Arrays;
 
 /**
@@ -8,12 +9,18 @@ import java.util.Arrays;
  * window's gradient goes to the first maximum in row-major order (as PyTorch's CPU kernel, which also lets a NaN
  * win, so NaN propagates). Windows may overlap (stride < k); gradients then add. Planes (sample, channel) are
  * split over the threads ({@link Parallel}); a window never leaves its plane, so the chunks write apart.
+ *
+ * <p>The usual 2x2 windows at stride 2 run a vectorized kernel with the same rule ({@link Pointwise#maxPool2x2})
+ * that keeps the position of each maximum in its window as one byte.
  */
 public final class MaxPool2d extends Pool2d {
-  private int[] argmax; // [N·C·OH·OW]: flat input index of each window's maximum
+  private final boolean twoByTwo; // kernel 2, stride 2
+  private int[] argmax; // [N·C·OH·OW], other windows: flat input index of each window's maximum
+  private byte[] window; // [N·C·OH·OW], 2x2 windows: position of each maximum in its window, 0..3 row-major
 
   public MaxPool2d(int kernel, int stride) {
     super(kernel, stride);
+    this.twoByTwo = kernel == 2 && stride == 2;
   }
 
   /** stride = kernel, as torch.nn.MaxPool2d(kernel). */
@@ -23,14 +30,22 @@ public final class MaxPool2d extends Pool2d {
 
   @Override
   void prepareForward() {
-    if (argmax == null || argmax.length != output.size()) {
+    if (twoByTwo) {
+      if (window == null || window.length != output.size()) {
+        window = new byte[output.size()];
+      }
+    } else if (argmax == null || argmax.length != output.size()) {
       argmax = new int[output.size()];
     }
   }
 
-  // Planes [from, to) of the forward pass: x [N, C, H, W] -> y [N, C, OH, OW], argmax [N·C·OH·OW]
+  // Planes [from, to) of the forward pass: x [N, C, H, W] -> y [N, C, OH, OW], argmax or window [N·C·OH·OW]
   @Override
   void forwardPlanes(int chunk, int from, int to, int worker) {
+    if (twoByTwo) {
+      Pointwise.maxPool2x2(input.data(), output.data(), window, from, to, input.dim(2), input.dim(3));
+      return;
+    }
     int h = input.dim(2);
     int w = input.dim(3);
     int oh = output.dim(2);
@@ -64,6 +79,11 @@ public final class MaxPool2d extends Pool2d {
   // Planes [from, to) of the backward pass: dy [N, C, OH, OW] -> dx [N, C, H, W], each dy to its window's argmax
   @Override
   void backwardPlanes(int chunk, int from, int to, int worker) {
+    if (twoByTwo) {
+      Pointwise.maxPool2x2Backward(gradOutput.data(), window, gradInput.data(), from, to, input.dim(2),
+          input.dim(3));
+      return;
+    }
     int hw = input.dim(2) * input.dim(3);
     int ohw = output.dim(2) * output.dim(3);
     float[] dy = gradOutput.data();

@@ -7,7 +7,7 @@ import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** Pooling details random inputs cannot reach: ties, floor mode. */
+/** Pooling details random inputs cannot reach: ties, NaN, floor mode. */
 class PoolTest {
 
   @Test
@@ -18,6 +18,23 @@ class PoolTest {
     assertThat(pool.forward(x, true).data()).containsExactly(1f, 5f);
     Tensor dx = pool.backward(Tensor.wrap(new float[] {10f, 20f}, 1, 1, 1, 2));
     assertThat(dx.data()).containsExactly(10, 0, 0, 20, 0, 0, 0, 0);
+  }
+
+  @Test
+  void maxPoolNanWinsAndTakesTheGradient() {
+    // PyTorch's rule: a NaN replaces the running maximum, so the last NaN of a window wins; 2x2 at stride 2 runs
+    // its own kernel, 3x3 at stride 3 the general loop
+    float nan = Float.NaN;
+    Tensor x = Tensor.wrap(new float[] {nan, 1, 7, 2, 3, nan, nan, 5}, 1, 1, 2, 4);
+    MaxPool2d pool = new MaxPool2d(2, 2);
+    assertThat(pool.forward(x, true).data()).containsExactly(nan, nan);
+    assertThat(pool.backward(Tensor.wrap(new float[] {10f, 20f}, 1, 1, 1, 2)).data())
+        .containsExactly(0, 0, 0, 0, 0, 10, 20, 0);
+    Tensor x3 = Tensor.wrap(new float[] {9, nan, 1, 2, 3, 4, nan, 8, 5}, 1, 1, 3, 3);
+    MaxPool2d pool3 = new MaxPool2d(3);
+    assertThat(pool3.forward(x3, true).data()).containsExactly(nan);
+    assertThat(pool3.backward(Tensor.wrap(new float[] {1f}, 1, 1, 1, 1)).data())
+        .containsExactly(0, 0, 0, 0, 0, 0, 1, 0, 0);
   }
 
   @Test
