@@ -101,7 +101,7 @@ final class PanamaPointwise implements PointwiseKernel {
     long step = LL * Rng.GAMMA;
     int u = 0;
     for (; u <= count - LL; u += LL) {
-      LongVector z = state;
+      LongVector z = state; // Rng.mix64, lane by lane
       z = z.lanewise(XOR, z.lanewise(LSHR, 30)).mul(Rng.MIX1);
       z = z.lanewise(XOR, z.lanewise(LSHR, 27)).mul(Rng.MIX2);
       z = z.lanewise(XOR, z.lanewise(LSHR, 31));

@@ -115,38 +115,32 @@ final class ScalarPointwise implements PointwiseKernel {
       for (int i = 0; i < oh; i++) {
         int o = (p * oh + i) * ow;
         int top = (p * h + 2 * i) * w;
-        maxPoolRow(x, top, top + w, y, window, o, 0, ow);
+        int bottom = top + w;
+        for (int j = 0; j < ow; j++) {
+          // The window's positions in row-major order; each replaces the maximum if greater or NaN.
+          int t = top + 2 * j;
+          int b = bottom + 2 * j;
+          float max = x[t];
+          byte code = 0;
+          float v = x[t + 1];
+          if (v > max || Float.isNaN(v)) {
+            max = v;
+            code = 1;
+          }
+          v = x[b];
+          if (v > max || Float.isNaN(v)) {
+            max = v;
+            code = 2;
+          }
+          v = x[b + 1];
+          if (v > max || Float.isNaN(v)) {
+            max = v;
+            code = 3;
+          }
+          y[o + j] = max;
+          window[o + j] = code;
+        }
       }
-    }
-  }
-
-  /**
-   * Outputs [j0, j1) of one output row at o: windows over the input rows at {@code top} and {@code bottom}. The
-   * window's positions are visited in row-major order and each replaces the maximum if greater or NaN.
-   */
-  static void maxPoolRow(float[] x, int top, int bottom, float[] y, byte[] window, int o, int j0, int j1) {
-    for (int j = j0; j < j1; j++) {
-      int t = top + 2 * j;
-      int b = bottom + 2 * j;
-      float max = x[t];
-      byte code = 0;
-      float v = x[t + 1];
-      if (v > max || Float.isNaN(v)) {
-        max = v;
-        code = 1;
-      }
-      v = x[b];
-      if (v > max || Float.isNaN(v)) {
-        max = v;
-        code = 2;
-      }
-      v = x[b + 1];
-      if (v > max || Float.isNaN(v)) {
-        max = v;
-        code = 3;
-      }
-      y[o + j] = max;
-      window[o + j] = code;
     }
   }
 
@@ -158,7 +152,16 @@ final class ScalarPointwise implements PointwiseKernel {
       for (int i = 0; i < oh; i++) {
         int o = (p * oh + i) * ow;
         int top = (p * h + 2 * i) * w;
-        maxPoolBackwardRow(dy, window, o, 0, ow, dx, top, top + w);
+        for (int j = 0; j < ow; j++) {
+          int t = top + 2 * j;
+          dx[t] = 0f;
+          dx[t + 1] = 0f;
+          dx[t + w] = 0f;
+          dx[t + w + 1] = 0f;
+          // Indexed rather than four selections: a branch per position would be mispredicted often.
+          int code = window[o + j];
+          dx[t + (code >> 1) * w + (code & 1)] = dy[o + j];
+        }
       }
       zeroUnpooled(dx, p, h, w);
     }
@@ -174,22 +177,6 @@ final class ScalarPointwise implements PointwiseKernel {
     }
     if (h % 2 != 0) {
       Arrays.fill(dx, plane + (h - 1) * w, plane + h * w, 0f);
-    }
-  }
-
-  /** Outputs [j0, j1) of one output row at o: each window of dx gets dy at its maximum and 0 elsewhere. */
-  static void maxPoolBackwardRow(float[] dy, byte[] window, int o, int j0, int j1, float[] dx, int top,
-      int bottom) {
-    for (int j = j0; j < j1; j++) {
-      int t = top + 2 * j;
-      int b = bottom + 2 * j;
-      dx[t] = 0f;
-      dx[t + 1] = 0f;
-      dx[b] = 0f;
-      dx[b + 1] = 0f;
-      // Indexed rather than four selections: a branch per position would be mispredicted often.
-      int code = window[o + j];
-      dx[t + (code >> 1) * (bottom - top) + (code & 1)] = dy[o + j];
     }
   }
 }
