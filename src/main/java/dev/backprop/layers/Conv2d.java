@@ -9,23 +9,29 @@ import java.util.List;
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch) with a square kernel, stride and zero padding, computed per
- * sample as one matrix product over the im2col matrix:
+ * sample as matrix products over an im2col matrix of the zero-padded input [C, Hp, Wp] (Hp = H + 2·padding):
  *
  * <pre>
- *   col[C·k·k, OH·OW]   im2col of one input sample [C, H, W]
- *   forward      out[O, OH·OW]   = W[O, C·k·k] · col                 (+ bias per row)
- *   backward     dW[O, C·k·k]   += dOut[O, OH·OW] · colᵀ             (samples added in order 0..N-1)
- *                dcol[C·k·k, OH·OW] = Wᵀ · dOut,  then col2im adds dcol into dInput[C, H, W]
+ *   col[C·k·k, n]   row (c, ki, kj), column j = oh·pitch + ow  →  padded[c, oh·stride + ki, ow·stride + kj]
+ *   forward      out[O, n]     = W[O, C·k·k] · col                  (+ bias per row)
+ *   backward     dW[O, C·k·k] += dOut[O, n] · colᵀ                  (samples added in order 0..N-1)
+ *                dcol[C·k·k, n] = Wᵀ · dOut,  then col2im adds dcol into dPadded[C, Hp, Wp]
  * </pre>
  *
- * OH = (H + 2·padding − k) / stride + 1 (floor), likewise OW. The input is kept (not copied) from forward to
- * backward, and backward rebuilds each sample's col rather than storing N of them; the caller must not change
- * the input in between.
+ * OH = (Hp − k) / stride + 1 (floor), likewise OW. With stride 1 the column pitch is Wp rather than OW: row
+ * (c, ki, kj) of col is then one contiguous run of the padded plane, starting at ki·Wp + kj, so im2col and
+ * col2im are block copies and adds instead of per-pixel gathers. The pitch − OW columns past each output row
+ * are not outputs: forward drops them when it copies out[O, n] into [O, OH, OW], backward feeds zeros there.
+ * The outputs end at column (OH − 1)·pitch + OW; n rounds that up to {@link Gemm#columnMultiple()}, so that the
+ * products run without a masked tail, and the padded copy has that many zeros of slack after its last plane.
  *
- * <p>Samples run in parallel ({@link Parallel}), each worker with its own col and dcol. For dW and db the batch
- * is cut into at most {@link #MAX_CHUNKS} chunks of consecutive samples, a number that depends on N only: each
- * chunk sums its samples in order into its own buffer, and the caller then adds the chunk sums to the gradients
- * in chunk order. The result is the same bit for bit with any number of threads.
+ * <p>The input is kept (not copied) from forward to backward, and backward rebuilds each sample's col rather
+ * than storing N of them; the caller must not change the input in between.
+ *
+ * <p>Samples run in parallel ({@link Parallel}), each worker with its own scratch. For dW and db the batch is cut
+ * into at most {@link #MAX_CHUNKS} chunks of consecutive samples, a number that depends on N only: each chunk sums
+ * its samples in order into its own buffer, and the caller then adds the chunk sums to the gradients in chunk
+ * order. The result is the same bit for bit with any number of threads.
  */
 public final class Conv2d implements Layer {
   private final int inChannels;
@@ -43,13 +49,21 @@ public final class Conv2d implements Layer {
   private Tensor input; // cached by forward for backward
   private int inH;
   private int inW;
+  private int paddedH;
+  private int paddedW;
   private int outH;
   private int outW;
+  private int pitch; // columns of col (and of the wide output) per output row
+  private int columns; // n: columns of col
+  private int paddedSize; // floats of a padded copy of one sample
   private Tensor output;
   private Tensor gradInput;
   private Tensor gradOutput; // during backward
-  private float[][] cols; // per worker: [C·k·k, OH·OW]
-  private float[][] gradCols; // per worker: [C·k·k, OH·OW]
+  private float[][] padded; // per worker: [C, Hp, Wp] and slack; the border and the slack stay zero
+  private float[][] cols; // per worker: [C·k·k, n]
+  private float[][] wide; // per worker: [O, n], out (forward) or dOut (backward) with the column pitch
+  private float[][] gradCols; // per worker: [C·k·k, n]
+  private float[][] gradPadded; // per worker: as padded
   private float[][] chunkGrads; // per chunk: dW [O·C·k·k] then db [O]
   private final Parallel.Body forwardSamples = this::forwardSamples;
   private final Parallel.Body backwardSamples = this::backwardSamples;
@@ -139,35 +153,69 @@ public final class Conv2d implements Layer {
     Shapes.requireRank(x, 4, "Conv2d");
     checkChannels(x.dim(1));
     int n = x.dim(0);
+    if (x.dim(2) != inH || x.dim(3) != inW) {
+      // Scratch sized for another input size could have data where this one expects zeros (border, slack).
+      padded = null;
+      cols = null;
+    }
     inH = x.dim(2);
     inW = x.dim(3);
     outH = outSize(inH);
     outW = outSize(inW);
+    paddedH = inH + 2 * padding;
+    paddedW = inW + 2 * padding;
+    pitch = stride == 1 ? paddedW : outW;
+    int outputColumns = (outH - 1) * pitch + outW;
+    int multiple = Gemm.columnMultiple();
+    columns = (outputColumns + multiple - 1) / multiple * multiple;
+    paddedSize = inChannels * paddedH * paddedW + columns - outputColumns;
     input = x;
     output = Tensor.reuseOrAllocate(output, n, outChannels, outH, outW);
-    cols = Shapes.buffers(cols, Parallel.threads(), inChannels * kernel * kernel * outH * outW);
+    int threads = Parallel.threads();
+    cols = Shapes.buffers(cols, threads, inChannels * kernel * kernel * columns);
+    wide = Shapes.buffers(wide, threads, outChannels * columns);
+    padded = Shapes.buffers(padded, threads, paddedSize);
     Parallel.forRange(n, 1, forwardSamples);
     return output;
   }
 
-  // Samples [start, end) of the forward pass, with the worker's col.
+  // Samples [start, end) of the forward pass, with the worker's scratch.
   private void forwardSamples(int chunk, int start, int end, int worker) {
     int ohw = outH * outW;
     int ckk = inChannels * kernel * kernel;
     float[] col = cols[worker];
+    float[] result = wide[worker];
     float[] out = output.data();
     float[] wt = weight.value().data();
+    float[] b = bias != null ? bias.value().data() : null;
     for (int s = start; s < end; s++) {
+      im2col(paddedInput(s, worker), col);
+      Gemm.gemm(false, false, outChannels, columns, ckk, wt, 0, ckk, col, 0, columns, result, 0, columns, false);
       int outOffset = s * outChannels * ohw;
-      im2col(input.data(), s * inChannels * inH * inW, inH, inW, col);
-      if (bias != null) {
-        float[] b = bias.value().data();
-        for (int o = 0; o < outChannels; o++) {
-          Arrays.fill(out, outOffset + o * ohw, outOffset + (o + 1) * ohw, b[o]);
+      for (int o = 0; o < outChannels; o++) {
+        float shift = b != null ? b[o] : 0f;
+        for (int oh = 0; oh < outH; oh++) {
+          int from = o * columns + oh * pitch;
+          int to = outOffset + (o * outH + oh) * outW;
+          for (int ow = 0; ow < outW; ow++) {
+            out[to + ow] = result[from + ow] + shift;
+          }
         }
       }
-      Gemm.gemm(false, false, outChannels, ohw, ckk, wt, 0, ckk, col, 0, ohw, out, outOffset, ohw, bias != null);
     }
+  }
+
+  /** The worker's padded copy of sample s. */
+  private float[] paddedInput(int s, int worker) {
+    float[] x = input.data();
+    float[] p = padded[worker];
+    int inOffset = s * inChannels * inH * inW;
+    for (int c = 0; c < inChannels; c++) {
+      for (int h = 0; h < inH; h++) {
+        System.arraycopy(x, inOffset + (c * inH + h) * inW, p, (c * paddedH + h + padding) * paddedW + padding, inW);
+      }
+    }
+    return p;
   }
 
   // dOut [N, O, OH, OW] -> dx [N, C, H, W]; dW += , db +=
@@ -177,10 +225,14 @@ public final class Conv2d implements Layer {
     int n = input.dim(0);
     int ckk = inChannels * kernel * kernel;
     int weights = outChannels * ckk;
+    int threads = Parallel.threads();
     gradInput = Shapes.like(gradInput, input);
     this.gradOutput = gradOutput;
-    cols = Shapes.buffers(cols, Parallel.threads(), ckk * outH * outW);
-    gradCols = Shapes.buffers(gradCols, Parallel.threads(), ckk * outH * outW);
+    cols = Shapes.buffers(cols, threads, ckk * columns);
+    gradCols = Shapes.buffers(gradCols, threads, ckk * columns);
+    wide = Shapes.buffers(wide, threads, outChannels * columns);
+    padded = Shapes.buffers(padded, threads, paddedSize);
+    gradPadded = Shapes.buffers(gradPadded, threads, paddedSize);
     int grain = Parallel.grainFor(n, MAX_CHUNKS);
     int chunks = Parallel.chunks(n, grain);
     chunkGrads = Shapes.buffers(chunkGrads, chunks, weights + outChannels);
@@ -214,6 +266,7 @@ public final class Conv2d implements Layer {
     int weights = outChannels * ckk;
     float[] col = cols[worker];
     float[] gradCol = gradCols[worker];
+    float[] dOutWide = wide[worker];
     float[] g = chunkGrads[chunk];
     float[] dOut = gradOutput.data();
     float[] dx = gradInput.data();
@@ -221,9 +274,15 @@ public final class Conv2d implements Layer {
     for (int s = start; s < end; s++) {
       boolean first = s == start;
       int outOffset = s * outChannels * ohw;
-      int inOffset = s * inSize;
-      im2col(input.data(), inOffset, inH, inW, col);
-      Gemm.gemm(false, true, outChannels, ckk, ohw, dOut, outOffset, ohw, col, 0, ohw, g, 0, ckk, !first);
+      for (int o = 0; o < outChannels; o++) {
+        for (int oh = 0; oh < outH; oh++) {
+          int to = o * columns + oh * pitch;
+          System.arraycopy(dOut, outOffset + (o * outH + oh) * outW, dOutWide, to, outW);
+          Arrays.fill(dOutWide, to + outW, oh < outH - 1 ? to + pitch : (o + 1) * columns, 0f);
+        }
+      }
+      im2col(paddedInput(s, worker), col);
+      Gemm.gemm(false, true, outChannels, ckk, columns, dOutWide, 0, columns, col, 0, columns, g, 0, ckk, !first);
       if (bias != null) {
         for (int o = 0; o < outChannels; o++) {
           float sum = 0f;
@@ -233,30 +292,37 @@ public final class Conv2d implements Layer {
           g[weights + o] = first ? sum : g[weights + o] + sum;
         }
       }
-      Gemm.gemm(true, false, ckk, ohw, outChannels, wt, 0, ckk, dOut, outOffset, ohw, gradCol, 0, ohw, false);
-      Arrays.fill(dx, inOffset, inOffset + inSize, 0f);
-      col2im(gradCol, dx, inOffset, inH, inW);
+      Gemm.gemm(true, false, ckk, columns, outChannels, wt, 0, ckk, dOutWide, 0, columns, gradCol, 0, columns, false);
+      float[] dPadded = gradPadded[worker];
+      Arrays.fill(dPadded, 0f);
+      col2im(gradCol, dPadded);
+      int inOffset = s * inSize;
+      for (int c = 0; c < inChannels; c++) {
+        for (int h = 0; h < inH; h++) {
+          System.arraycopy(
+              dPadded, (c * paddedH + h + padding) * paddedW + padding, dx, inOffset + (c * inH + h) * inW, inW);
+        }
+      }
     }
   }
 
-  // One sample x[C, H, W] at xOffset -> col[C·k·k, OH·OW]; row (c, ki, kj), column (oh, ow); zero outside.
-  private void im2col(float[] x, int xOffset, int h, int w, float[] col) {
-    int ohw = outH * outW;
+  // Padded planes x[C, Hp, Wp] -> col[C·k·k, n] (see the class comment).
+  private void im2col(float[] x, float[] col) {
+    int planeSize = paddedH * paddedW;
     for (int c = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernel; ki++) {
         for (int kj = 0; kj < kernel; kj++) {
-          int row = ((c * kernel + ki) * kernel + kj) * ohw;
+          int row = ((c * kernel + ki) * kernel + kj) * columns;
+          int src = c * planeSize + ki * paddedW + kj;
+          if (stride == 1) {
+            System.arraycopy(x, src, col, row, columns);
+            continue;
+          }
           for (int oh = 0; oh < outH; oh++) {
-            int ih = oh * stride - padding + ki;
-            int dst = row + oh * outW;
-            if (ih < 0 || ih >= h) {
-              Arrays.fill(col, dst, dst + outW, 0f);
-              continue;
-            }
-            int src = xOffset + (c * h + ih) * w;
+            int from = src + oh * stride * paddedW;
+            int to = row + oh * pitch;
             for (int ow = 0; ow < outW; ow++) {
-              int iw = ow * stride - padding + kj;
-              col[dst + ow] = iw >= 0 && iw < w ? x[src + iw] : 0f;
+              col[to + ow] = x[from + ow * stride];
             }
           }
         }
@@ -264,25 +330,23 @@ public final class Conv2d implements Layer {
     }
   }
 
-  // The adjoint of im2col: adds col[C·k·k, OH·OW] into dx[C, H, W] at dxOffset (padding positions dropped).
-  private void col2im(float[] col, float[] dx, int dxOffset, int h, int w) {
-    int ohw = outH * outW;
+  // The adjoint of im2col: adds col[C·k·k, n] into the padded planes dx[C, Hp, Wp].
+  private void col2im(float[] col, float[] dx) {
+    int planeSize = paddedH * paddedW;
     for (int c = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernel; ki++) {
         for (int kj = 0; kj < kernel; kj++) {
-          int row = ((c * kernel + ki) * kernel + kj) * ohw;
+          int row = ((c * kernel + ki) * kernel + kj) * columns;
+          int dst = c * planeSize + ki * paddedW + kj;
+          if (stride == 1) {
+            Gemm.add(columns, col, row, dx, dst);
+            continue;
+          }
           for (int oh = 0; oh < outH; oh++) {
-            int ih = oh * stride - padding + ki;
-            if (ih < 0 || ih >= h) {
-              continue;
-            }
-            int src = row + oh * outW;
-            int dst = dxOffset + (c * h + ih) * w;
+            int to = dst + oh * stride * paddedW;
+            int from = row + oh * pitch;
             for (int ow = 0; ow < outW; ow++) {
-              int iw = ow * stride - padding + kj;
-              if (iw >= 0 && iw < w) {
-                dx[dst + iw] += col[src + ow];
-              }
+              dx[to + ow * stride] += col[from + ow];
             }
           }
         }
