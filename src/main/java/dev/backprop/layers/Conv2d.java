@@ -2,6 +2,7 @@ package dev.backprop.layers;
 
 import dev.backprop.tensor.Gemm;
 import dev.backprop.tensor.Parallel;
+import dev.backprop.tensor.Pointwise;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 import java.util.Arrays;
@@ -339,7 +340,7 @@ public final class Conv2d implements Layer {
           int row = ((c * kernel + ki) * kernel + kj) * columns;
           int dst = c * planeSize + ki * paddedW + kj;
           if (stride == 1) {
-            Gemm.add(columns, col, row, dx, dst);
+            Pointwise.addShifted(col, row, dx, dst, columns);
             continue;
           }
           for (int oh = 0; oh < outH; oh++) {

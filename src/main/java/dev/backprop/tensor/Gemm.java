@@ -45,20 +45,6 @@ public final class Gemm {
   }
 
   /**
-   * {@code y[yOffset + i] += x[xOffset + i]} for {@code i < n}: the scatter-add that follows a product in col2im.
-   * Plain Java loops like this one, with two different offsets, are not vectorised by C2 (it cannot rule out
-   * that x and y overlap), so the kernel does it. With x == y the ranges must not overlap.
-   */
-  public static void add(int n, float[] x, int xOffset, float[] y, int yOffset) {
-    Objects.checkFromIndexSize(xOffset, n, x.length);
-    Objects.checkFromIndexSize(yOffset, n, y.length);
-    if (x == y && xOffset < yOffset + n && yOffset < xOffset + n && n > 0) {
-      throw new IllegalArgumentException("add: x and y overlap");
-    }
-    KERNEL.add(n, x, xOffset, y, yOffset);
-  }
-
-  /**
    * {@code C[m x n] = op(A)[m x k] * op(B)[k x n]}, or {@code +=} when {@code accumulate}; see the class comment.
    *
    * @throws IllegalArgumentException for a negative size, a leading dimension shorter than its row, or C

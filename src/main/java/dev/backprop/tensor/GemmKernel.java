@@ -10,9 +10,6 @@ interface GemmKernel {
   void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
       int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate);
 
-  /** y[yOffset + i] += x[xOffset + i] for i &lt; n; see {@link Gemm#add}. */
-  void add(int n, float[] x, int xOffset, float[] y, int yOffset);
-
   /** See {@link Gemm#columnMultiple()}. */
   int columnMultiple();
 }

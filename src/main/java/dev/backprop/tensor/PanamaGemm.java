@@ -64,17 +64,6 @@ final class PanamaGemm implements GemmKernel {
     return VectorShuffle.fromOp(S, l -> (l + d) % L);
   }
 
-  @Override
-  public void add(int n, float[] x, int xOffset, float[] y, int yOffset) {
-    int i = 0;
-    for (int bound = S.loopBound(n); i < bound; i += L) {
-      FloatVector.fromArray(S, y, yOffset + i).add(FloatVector.fromArray(S, x, xOffset + i)).intoArray(y, yOffset + i);
-    }
-    for (; i < n; i++) {
-      y[yOffset + i] += x[xOffset + i];
-    }
-  }
-
   /** One strip of the outer-product kernel: n a multiple of it runs no masked column tail. */
   @Override
   public int columnMultiple() {

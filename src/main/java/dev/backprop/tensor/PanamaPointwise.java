@@ -133,6 +133,15 @@ final class PanamaPointwise implements PointwiseKernel {
     ScalarPointwise.INSTANCE.scale(x, factor, y, i, to);
   }
 
+  @Override
+  public void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count) {
+    int u = 0;
+    for (; u <= count - L; u += L) {
+      FloatVector.fromArray(S, y, yOffset + u).add(FloatVector.fromArray(S, x, xOffset + u)).intoArray(y, yOffset + u);
+    }
+    ScalarPointwise.INSTANCE.addShifted(x, xOffset + u, y, yOffset + u, count - u);
+  }
+
   private static DoubleVector widened(float[] x, int i) {
     return widen(FloatVector.fromArray(DF, x, i));
   }

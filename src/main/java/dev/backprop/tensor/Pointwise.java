@@ -63,6 +63,19 @@ public final class Pointwise {
     KERNEL.scale(x, factor, y, from, to);
   }
 
+  /**
+   * y[yOffset + u] += x[xOffset + u] for u in [0, count): col2im's scatter-add. C2 does not vectorise this loop in
+   * plain Java (with two offsets it cannot rule out that the ranges overlap). With x == y they must not overlap.
+   */
+  public static void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count) {
+    range(x, xOffset, xOffset + count);
+    range(y, yOffset, yOffset + count);
+    if (x == y && count > 0 && xOffset < yOffset + count && yOffset < xOffset + count) {
+      throw new IllegalArgumentException("addShifted: the ranges overlap");
+    }
+    KERNEL.addShifted(x, xOffset, y, yOffset, count);
+  }
+
   /** Σ x over the runs, in double. */
   public static double sum(float[] x, int offset, int rows, int stride, int length) {
     runs(x, offset, rows, stride, length);

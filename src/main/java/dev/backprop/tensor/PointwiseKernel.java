@@ -21,6 +21,8 @@ interface PointwiseKernel {
 
   void scale(float[] x, float factor, float[] y, int from, int to);
 
+  void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count);
+
   double sum(float[] x, int offset, int rows, int stride, int length);
 
   double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length);

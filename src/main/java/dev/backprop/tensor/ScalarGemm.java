@@ -15,13 +15,6 @@ final class ScalarGemm implements GemmKernel {
   static final ScalarGemm INSTANCE = new ScalarGemm();
 
   @Override
-  public void add(int n, float[] x, int xOffset, float[] y, int yOffset) {
-    for (int i = 0; i < n; i++) {
-      y[yOffset + i] += x[xOffset + i];
-    }
-  }
-
-  @Override
   public int columnMultiple() {
     return 4;
   }

@@ -42,6 +42,13 @@ final class ScalarPointwise implements PointwiseKernel {
   }
 
   @Override
+  public void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count) {
+    for (int u = 0; u < count; u++) {
+      y[yOffset + u] += x[xOffset + u];
+    }
+  }
+
+  @Override
   public void scale(float[] x, float factor, float[] y, int from, int to) {
     for (int i = from; i < to; i++) {
       y[i] = x[i] * factor;

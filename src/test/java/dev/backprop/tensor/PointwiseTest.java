@@ -139,6 +139,33 @@ class PointwiseTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void addShiftedAddsOneRangeIntoAnother(VectorizationProvider provider) {
+    PointwiseKernel k = provider.pointwise();
+    SplittableRandom random = new SplittableRandom(4);
+    for (int trial = 0; trial < 100; trial++) {
+      int count = random.nextInt(70);
+      int xOffset = random.nextInt(9);
+      int yOffset = random.nextInt(9);
+      float[] x = values(random, xOffset + count + 2);
+      float[] y = values(random, yOffset + count + 2);
+      float[] want = y.clone();
+      for (int u = 0; u < count; u++) {
+        want[yOffset + u] += x[xOffset + u];
+      }
+      k.addShifted(x, xOffset, y, yOffset, count);
+      assertThat(y).as("%d elements from %d into %d", count, xOffset, yOffset).isEqualTo(want);
+    }
+  }
+
+  @Test
+  void addShiftedRefusesOverlappingRanges() {
+    float[] x = new float[10];
+    assertThatThrownBy(() -> Pointwise.addShifted(x, 0, x, 3, 4)).hasMessageContaining("overlap");
+    Pointwise.addShifted(x, 0, x, 4, 4);
+  }
+
   /** Runs over random data: n runs of hw elements, channel c of an [n, channels, hw] tensor. */
   record Runs(int offset, int rows, int stride, int length, float[] x, float[] y) {
     static Runs random(SplittableRandom random) {

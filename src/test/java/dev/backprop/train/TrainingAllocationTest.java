@@ -47,7 +47,11 @@ class TrainingAllocationTest {
     // Workers of an earlier, larger pool may still be winding down; idle, they add nothing to the count.
     assertThat(ids).hasSizeGreaterThanOrEqualTo(threads);
     int steps = 5;
-    for (int round = 0; round < 4; round++) { // the first rounds load classes and compile
+    // The first rounds load classes and compile. Until C2 has compiled a Vector API kernel, every vector
+    // operation in it allocates, and on a busy machine that can take a few hundred steps; so the steady
+    // state is the fewest bytes of any round. A buffer or lambda made per step would show in every round.
+    long fewest = Long.MAX_VALUE;
+    for (int round = 0; round < 100 && fewest >= 1200; round++) {
       long before = Arrays.stream(counter.getThreadAllocatedBytes(ids)).sum();
       for (int i = 0; i < steps; i++) {
         sgd.zeroGrad();
@@ -56,11 +60,10 @@ class TrainingAllocationTest {
         sgd.step();
       }
       long allocated = Arrays.stream(counter.getThreadAllocatedBytes(ids)).sum() - before;
-      if (round == 3) {
-        // About 800 bytes today, the same with 1 and 2 threads: small shape arrays (varargs, clones) the JIT
-        // does not always eliminate. A lambda or buffer per parallel loop would add kilobytes.
-        assertThat(allocated / steps).as("bytes allocated per training step").isLessThan(1200);
-      }
+      fewest = Math.min(fewest, allocated / steps);
     }
+    // About 800 bytes today, the same with 1 and 2 threads: small shape arrays (varargs, clones) the JIT does not
+    // always eliminate. A lambda or buffer per parallel loop would add kilobytes.
+    assertThat(fewest).as("bytes allocated per training step, fewest of any round").isLessThan(1200);
   }
 }
