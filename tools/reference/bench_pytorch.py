@@ -181,7 +181,7 @@ def main():
         ap.error(f"--infer-batch-size {args.infer_batch_size} is larger than the {len(test_x)} test images")
 
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    load = os.getloadavg()[0]  # other processes' load when the measurement starts
+    load_avg = os.getloadavg()[0]  # other processes' load when the measurement starts
     order, cursor = None, len(train_x)
     progress = sys.stderr.isatty()
 
@@ -264,7 +264,7 @@ def main():
         "python": platform.python_version(),
         "gemm": gemm_name(),
         "cpu": cpu_model(),
-        "load_average": load,
+        "load_average": load_avg,
     }
     if args.json:
         print(json.dumps(report))
@@ -273,7 +273,7 @@ def main():
     print(f"{args.model}: {params:,} params, {macs:,} MACs per image (forward); {threads}; {description}")
     print(f"PyTorch {torch.__version__}, Python {platform.python_version()}; {gemm_name()}")
     print(f"{args.warmup} warm-up + {args.repeat} timed repetitions; images/s median (min .. max); "
-          f"load average {load:.2f} at the start")
+          f"load average {load_avg:.2f} at the start")
     for name, batch, steps, rates, gflops in (("training ", args.batch_size, args.batches, train, train_gflops),
                                               ("inference", args.infer_batch_size, args.infer_batches, infer,
                                                infer_gflops)):
