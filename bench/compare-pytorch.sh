@@ -112,7 +112,7 @@ print("--synthetic" if report["data"] == "synthetic" else "--data\n" + report["d
 EOF
 }
 
-echo "compare-pytorch: $name, $threads threads, $pairs pairs (ours, then PyTorch $torch_version); JSON in $out" >&2
+echo "compare-pytorch: $name, $threads thread(s), $pairs pairs (ours, then PyTorch $torch_version); JSON in $out" >&2
 for ((i = 1; i <= pairs; i++)); do
   echo "compare-pytorch: pair $i/$pairs: backprop bench" >&2
   "$root/bin/backprop" bench "${ours_model[@]}" --threads "$threads" "${ours_data[@]}" "${passed[@]}" --json \
@@ -132,10 +132,12 @@ ours = [json.load(open(os.path.join(out, f"ours-{i}.json"))) for i in range(1, p
 torch = [json.load(open(os.path.join(out, f"pytorch-{i}.json"))) for i in range(1, pairs + 1)]
 first, med = ours[0], statistics.median
 data = "synthetic images" if first["data"] == "synthetic" else "MNIST from " + first["data_dir"]
-print(f"{first['model']} ({first['params']:,} params, {first['macs']:,} MACs/image), {first['threads']} threads, "
+threads = f"{first['threads']} thread{'' if first['threads'] == 1 else 's'}"
+print(f"{first['model']} ({first['params']:,} params, {first['macs']:,} MACs/image), {threads}, "
       f"training batch {first['batch_size']}, inference batch {first['infer_batch_size']}, {data}")
+wait = os.environ.get("OMP_WAIT_POLICY")
 print(f"backprop {first['version']} on Java {first['jdk']} ({first['gemm']}) vs PyTorch {torch[0]['version']} "
-      f"({torch[0]['gemm']})")
+      f"({torch[0]['gemm']}; " + (f"OMP_WAIT_POLICY={wait})" if wait else "OMP_WAIT_POLICY not set: libgomp spins)"))
 print(f"each run: {first['warmup']} warm-up + {first['repeat']} timed repetitions of {first['batches']} training / "
       f"{first['infer_batches']} inference batches; images/s are each run's median")
 print()
