@@ -53,7 +53,7 @@ final class EpochProgress implements Trainer.BatchListener, AutoCloseable {
   }
 
   /** A console that is a terminal; Console.isTerminal() exists from JDK 22, before that a console means one. */
-  private static boolean interactive() {
+  static boolean interactive() {
     Console console = System.console();
     if (console == null) {
       return false;

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
       SummaryCommand.class,
       EvalCommand.class,
       PredictCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
