@@ -125,7 +125,7 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     mask = Tensor.reuseOrAllocate(mask, maskShape(x));
     float[] m = mask.data();
     float[] given = givenMask.data();
-    for (int k = 0; k < m.length; k++) {
+    for (int k = 0, size = mask.size(); k < size; k++) {
       if (given[k] != 0f && given[k] != 1f) {
         throw new IllegalArgumentException(this + ": mask values must be 0 or 1, got " + given[k]);
       }
@@ -144,7 +144,7 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
   private Tensor applyMask(Tensor x) {
     identity = false;
     output = Shapes.like(output, x);
-    scaleByMask(x.data(), output.data());
+    scaleByMask(x.data(), output.data(), x.size());
     return output;
   }
 
@@ -155,15 +155,15 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     }
     Shapes.requireGradient(gradOutput, output, toString());
     gradInput = Shapes.like(gradInput, output);
-    scaleByMask(gradOutput.data(), gradInput.data());
+    scaleByMask(gradOutput.data(), gradInput.data(), gradInput.size());
     return gradInput;
   }
 
   /** to = from · (mask · 1/(1 − p)): the forward and the backward pass are the same product. */
-  private void scaleByMask(float[] from, float[] to) {
+  private void scaleByMask(float[] from, float[] to, int size) {
     source = from;
     target = to;
-    unitSize = mask.size() == 0 ? 0 : from.length / mask.size();
+    unitSize = mask.size() == 0 ? 0 : size / mask.size();
     try {
       Parallel.forRange(mask.size(), Shapes.grain(unitSize), scaleUnits);
     } finally {

@@ -31,10 +31,10 @@ public final class MaxPool2d extends Pool2d {
   @Override
   void prepareForward() {
     if (twoByTwo) {
-      if (window == null || window.length != output.size()) {
+      if (window == null || window.length < output.size()) {
         window = new byte[output.size()];
       }
-    } else if (argmax == null || argmax.length != output.size()) {
+    } else if (argmax == null || argmax.length < output.size()) {
       argmax = new int[output.size()];
     }
   }

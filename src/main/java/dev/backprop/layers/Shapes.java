@@ -69,8 +69,8 @@ final class Shapes {
     return buffers;
   }
 
-  /** A tensor shaped like {@code like}, reusing {@code reuse} when it already is. */
+  /** A tensor shaped like {@code like}, reusing {@code reuse} or its buffer ({@link Tensor#reuseOrAllocate}). */
   static Tensor like(Tensor reuse, Tensor like) {
-    return reuse != null && same(reuse, like) ? reuse : Tensor.zeros(like.shape());
+    return reuse != null && same(reuse, like) ? reuse : Tensor.reuseOrAllocate(reuse, like.shape());
   }
 }

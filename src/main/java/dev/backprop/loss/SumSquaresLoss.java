@@ -23,7 +23,7 @@ public final class SumSquaresLoss {
     float[] y = output.data();
     float[] t = target.data();
     double sum = 0;
-    for (int i = 0; i < y.length; i++) {
+    for (int i = 0, size = output.size(); i < size; i++) {
       double d = (double) y[i] - t[i];
       sum += d * d;
     }
@@ -39,7 +39,7 @@ public final class SumSquaresLoss {
     float[] y = output.data();
     float[] t = target.data();
     float[] g = grad.data();
-    for (int i = 0; i < g.length; i++) {
+    for (int i = 0, size = grad.size(); i < size; i++) {
       g[i] = y[i] - t[i];
     }
     return grad;

@@ -3,16 +3,20 @@ package dev.backprop.tensor;
 import java.util.Arrays;
 
 /**
- * A float32 tensor: one contiguous row-major buffer plus its shape. Images are NCHW. The buffer holds exactly
- * {@link #size()} elements; {@link #reshape} gives a view over the same buffer.
+ * A float32 tensor: one contiguous row-major buffer plus its shape. Images are NCHW. The tensor is the first
+ * {@link #size()} elements of the buffer; the buffer may be longer when {@link #reuseOrAllocate} reused a larger
+ * batch's buffer, so kernels loop to {@link #size()}, never to the buffer's length. {@link #reshape} gives a view
+ * over the same buffer.
  */
 public final class Tensor {
   private final float[] data;
   private final int[] shape;
+  private final int size;
 
   private Tensor(float[] data, int[] shape) {
     this.data = data;
     this.shape = shape;
+    this.size = checkedSize(shape);
   }
 
   public static Tensor zeros(int... shape) {
@@ -46,32 +50,46 @@ public final class Tensor {
   }
 
   public int size() {
-    return data.length;
+    return size;
   }
 
   public boolean hasShape(int... expected) {
     return Arrays.equals(shape, expected);
   }
 
-  /** A view with another shape over the same buffer. */
+  /** A view with another shape, of the same size, over the same buffer. */
   public Tensor reshape(int... newShape) {
-    return wrap(data, newShape);
+    if (checkedSize(newShape) != size) {
+      throw new IllegalArgumentException(
+          "cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
+    }
+    return new Tensor(data, newShape.clone());
   }
 
   public Tensor copy() {
-    return new Tensor(data.clone(), shape.clone());
+    return new Tensor(Arrays.copyOf(data, size), shape.clone());
   }
 
   public void fill(float value) {
-    Arrays.fill(data, value);
+    Arrays.fill(data, 0, size, value);
   }
 
   /**
-   * Returns {@code reuse} if it already has {@code shape}, otherwise a new zero tensor of that shape. Layers keep
-   * their outputs between batches through this, so a steady training loop allocates nothing.
+   * Returns {@code reuse} if it already has {@code shape}; a tensor of that shape over reuse's buffer if the
+   * buffer is large enough (its contents are then whatever was there); otherwise a new zero tensor. Layers keep
+   * their outputs between batches through this, so a steady training loop allocates nothing, and the smaller
+   * last batch of an epoch and the larger ones after it do not replace every activation buffer: such churn,
+   * ~80 MB per change of batch size for ref15k, went straight to the old generation and grew a run's heap to
+   * gigabytes.
    */
   public static Tensor reuseOrAllocate(Tensor reuse, int... shape) {
-    return reuse != null && reuse.hasShape(shape) ? reuse : zeros(shape);
+    if (reuse != null && reuse.hasShape(shape)) {
+      return reuse;
+    }
+    if (reuse != null && reuse.data.length >= checkedSize(shape)) {
+      return new Tensor(reuse.data, shape.clone());
+    }
+    return zeros(shape);
   }
 
   @Override
