@@ -286,10 +286,7 @@ public final class Conv2d implements Layer {
       Gemm.gemm(false, true, outChannels, ckk, columns, dOutWide, 0, columns, col, 0, columns, g, 0, ckk, !first);
       if (bias != null) {
         for (int o = 0; o < outChannels; o++) {
-          float sum = 0f;
-          for (int i = outOffset + o * ohw, e = i + ohw; i < e; i++) {
-            sum += dOut[i];
-          }
+          float sum = (float) Pointwise.sum(dOut, outOffset + o * ohw, 1, ohw, ohw);
           g[weights + o] = first ? sum : g[weights + o] + sum;
         }
       }
