@@ -9,11 +9,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * 2-D convolution (cross-correlation, as in PyTorch) with a square kernel, stride and zero padding, computed per
- * sample as matrix products over an im2col matrix of the zero-padded input [C, Hp, Wp] (Hp = H + 2·padding):
+ * 2-D convolution (cross-correlation, as in PyTorch) with a square kernel, stride and zero padding, computed for a
+ * group of samples at a time as matrix products over an im2col matrix of the zero-padded inputs [C, Hp, Wp]
+ * (Hp = H + 2·padding):
  *
  * <pre>
- *   col[C·k·k, n]   row (c, ki, kj), column j = oh·pitch + ow  →  padded[c, oh·stride + ki, ow·stride + kj]
+ *   col[C·k·k, n]   row (c, ki, kj), column i·span + oh·pitch + ow  →  sample i's padded[c, oh·stride + ki, ow·stride + kj]
  *   forward      out[O, n]     = W[O, C·k·k] · col                  (+ bias per row)
  *   backward     dW[O, C·k·k] += dOut[O, n] · colᵀ                  (samples added in order 0..N-1)
  *                dcol[C·k·k, n] = Wᵀ · dOut,  then col2im adds dcol into dPadded[C, Hp, Wp]
@@ -23,16 +24,20 @@ import java.util.List;
  * (c, ki, kj) of col is then one contiguous run of the padded plane, starting at ki·Wp + kj, so im2col and
  * col2im are block copies and adds instead of per-pixel gathers. The pitch − OW columns past each output row
  * are not outputs: forward drops them when it copies out[O, n] into [O, OH, OW], backward feeds zeros there.
- * The outputs end at column (OH − 1)·pitch + OW; n rounds that up to {@link Gemm#columnMultiple()}, so that the
- * products run without a masked tail, and the padded copy has that many zeros of slack after its last plane.
+ * A sample's outputs take span = (OH − 1)·pitch + OW columns, and the samples of a group sit side by side, so
+ * that small late layers (a 5×5 output is 33 columns) still make products wide enough to run at speed. n rounds
+ * the group's columns up to {@link Gemm#columnMultiple()}, so that the products run without a masked tail; the
+ * columns past the last sample are not outputs either.
  *
  * <p>The input is kept (not copied) from forward to backward, and backward rebuilds each sample's col rather
  * than storing N of them; the caller must not change the input in between.
  *
- * <p>Samples run in parallel ({@link Parallel}), each worker with its own scratch. For dW and db the batch is cut
- * into at most {@link #MAX_CHUNKS} chunks of consecutive samples, a number that depends on N only: each chunk sums
- * its samples in order into its own buffer, and the caller then adds the chunk sums to the gradients in chunk
- * order. The result is the same bit for bit with any number of threads.
+ * <p>Groups run in parallel ({@link Parallel}), each worker with its own scratch. A product gives each column the
+ * same value whatever else is beside it ({@link Gemm}), so the outputs do not depend on the grouping. For dW and db
+ * the batch is cut into at most {@link #MAX_CHUNKS} chunks of consecutive samples (at least a group each), a cut
+ * that depends on N and the layer's geometry only: each chunk sums its groups in order into its own buffer, and
+ * the caller then adds the chunk sums to the gradients in chunk order. The result is the same bit for bit with any
+ * number of threads.
  */
 public final class Conv2d implements Layer {
   private final int inChannels;
@@ -47,6 +52,9 @@ public final class Conv2d implements Layer {
   /** Chunks the batch is cut into for the weight and bias gradients (fewer when N is smaller). */
   static final int MAX_CHUNKS = 32;
 
+  /** Columns a group of samples aims at: wide enough for the products, small enough for L2. */
+  private static final int GROUP_COLUMNS = 512;
+
   private Tensor input; // cached by forward for backward
   private int inH;
   private int inW;
@@ -55,19 +63,20 @@ public final class Conv2d implements Layer {
   private int outH;
   private int outW;
   private int pitch; // columns of col (and of the wide output) per output row
+  private int span; // columns of one sample
+  private int group; // samples per product
   private int columns; // n: columns of col
-  private int paddedSize; // floats of a padded copy of one sample
   private Tensor output;
   private Tensor gradInput;
   private Tensor gradOutput; // during backward
-  private float[][] padded; // per worker: [C, Hp, Wp] and slack; the border and the slack stay zero
+  private float[][] padded; // per worker: [C, Hp, Wp]; the border stays zero
   private float[][] cols; // per worker: [C·k·k, n]
   private float[][] wide; // per worker: [O, n], out (forward) or dOut (backward) with the column pitch
   private float[][] gradCols; // per worker: [C·k·k, n]
-  private float[][] gradPadded; // per worker: as padded
+  private float[][] gradPadded; // per worker: [C, Hp, Wp]
   private float[][] chunkGrads; // per chunk: dW [O·C·k·k] then db [O]
-  private final Parallel.Body forwardSamples = this::forwardSamples;
-  private final Parallel.Body backwardSamples = this::backwardSamples;
+  private final Parallel.Body forwardGroups = this::forwardGroups;
+  private final Parallel.Body backwardChunk = this::backwardChunk;
 
   public Conv2d(
       int inChannels, int outChannels, int kernel, int stride, int padding, boolean bias, Rng rng) {
@@ -155,9 +164,7 @@ public final class Conv2d implements Layer {
     checkChannels(x.dim(1));
     int n = x.dim(0);
     if (x.dim(2) != inH || x.dim(3) != inW) {
-      // Scratch sized for another input size could have data where this one expects zeros (border, slack).
-      padded = null;
-      cols = null;
+      padded = null; // its border must be zero for the new size
     }
     inH = x.dim(2);
     inW = x.dim(3);
@@ -166,22 +173,22 @@ public final class Conv2d implements Layer {
     paddedH = inH + 2 * padding;
     paddedW = inW + 2 * padding;
     pitch = stride == 1 ? paddedW : outW;
-    int outputColumns = (outH - 1) * pitch + outW;
+    span = (outH - 1) * pitch + outW;
+    group = Math.max(1, GROUP_COLUMNS / span);
     int multiple = Gemm.columnMultiple();
-    columns = (outputColumns + multiple - 1) / multiple * multiple;
-    paddedSize = inChannels * paddedH * paddedW + columns - outputColumns;
+    columns = (group * span + multiple - 1) / multiple * multiple;
     input = x;
     output = Tensor.reuseOrAllocate(output, n, outChannels, outH, outW);
     int threads = Parallel.threads();
     cols = Shapes.buffers(cols, threads, inChannels * kernel * kernel * columns);
     wide = Shapes.buffers(wide, threads, outChannels * columns);
-    padded = Shapes.buffers(padded, threads, paddedSize);
-    Parallel.forRange(n, 1, forwardSamples);
+    padded = Shapes.buffers(padded, threads, inChannels * paddedH * paddedW);
+    Parallel.forRange(n, group, forwardGroups);
     return output;
   }
 
-  // Samples [start, end) of the forward pass, with the worker's scratch.
-  private void forwardSamples(int chunk, int start, int end, int worker) {
+  // Samples [start, end), one group, with the worker's scratch.
+  private void forwardGroups(int chunk, int start, int end, int worker) {
     int ohw = outH * outW;
     int ckk = inChannels * kernel * kernel;
     float[] col = cols[worker];
@@ -190,13 +197,16 @@ public final class Conv2d implements Layer {
     float[] wt = weight.value().data();
     float[] b = bias != null ? bias.value().data() : null;
     for (int s = start; s < end; s++) {
-      im2col(paddedInput(s, worker), col);
-      Gemm.gemm(false, false, outChannels, columns, ckk, wt, 0, ckk, col, 0, columns, result, 0, columns, false);
+      im2col(paddedInput(s, worker), col, (s - start) * span);
+    }
+    Gemm.gemm(false, false, outChannels, columns, ckk, wt, 0, ckk, col, 0, columns, result, 0, columns, false);
+    for (int s = start; s < end; s++) {
       int outOffset = s * outChannels * ohw;
+      int base = (s - start) * span;
       for (int o = 0; o < outChannels; o++) {
         float shift = b != null ? b[o] : 0f;
         for (int oh = 0; oh < outH; oh++) {
-          int from = o * columns + oh * pitch;
+          int from = o * columns + base + oh * pitch;
           int to = outOffset + (o * outH + oh) * outW;
           for (int ow = 0; ow < outW; ow++) {
             out[to + ow] = result[from + ow] + shift;
@@ -232,13 +242,13 @@ public final class Conv2d implements Layer {
     cols = Shapes.buffers(cols, threads, ckk * columns);
     gradCols = Shapes.buffers(gradCols, threads, ckk * columns);
     wide = Shapes.buffers(wide, threads, outChannels * columns);
-    padded = Shapes.buffers(padded, threads, paddedSize);
-    gradPadded = Shapes.buffers(gradPadded, threads, paddedSize);
-    int grain = Parallel.grainFor(n, MAX_CHUNKS);
+    padded = Shapes.buffers(padded, threads, inChannels * paddedH * paddedW);
+    gradPadded = Shapes.buffers(gradPadded, threads, inChannels * paddedH * paddedW);
+    int grain = Math.max(group, Parallel.grainFor(n, MAX_CHUNKS));
     int chunks = Parallel.chunks(n, grain);
     chunkGrads = Shapes.buffers(chunkGrads, chunks, weights + outChannels);
     try {
-      Parallel.forRange(n, grain, backwardSamples);
+      Parallel.forRange(n, grain, backwardChunk);
     } finally {
       this.gradOutput = null;
     }
@@ -259,8 +269,14 @@ public final class Conv2d implements Layer {
     return gradInput;
   }
 
-  // Samples [start, end) of the backward pass: dx of each sample, and the chunk's dW and db sums (in order).
-  private void backwardSamples(int chunk, int start, int end, int worker) {
+  // Samples [start, end) of the backward pass, group by group: dx of each sample, and the chunk's dW and db sums.
+  private void backwardChunk(int chunk, int start, int end, int worker) {
+    for (int from = start; from < end; from += group) {
+      backwardGroup(from, Math.min(end, from + group), chunkGrads[chunk], from == start, worker);
+    }
+  }
+
+  private void backwardGroup(int start, int end, float[] g, boolean first, int worker) {
     int ohw = outH * outW;
     int ckk = inChannels * kernel * kernel;
     int inSize = inChannels * inH * inW;
@@ -268,32 +284,41 @@ public final class Conv2d implements Layer {
     float[] col = cols[worker];
     float[] gradCol = gradCols[worker];
     float[] dOutWide = wide[worker];
-    float[] g = chunkGrads[chunk];
     float[] dOut = gradOutput.data();
     float[] dx = gradInput.data();
     float[] wt = weight.value().data();
+    int used = (end - start) * span;
     for (int s = start; s < end; s++) {
-      boolean first = s == start;
       int outOffset = s * outChannels * ohw;
+      int base = (s - start) * span;
       for (int o = 0; o < outChannels; o++) {
         for (int oh = 0; oh < outH; oh++) {
-          int to = o * columns + oh * pitch;
+          int to = o * columns + base + oh * pitch;
           System.arraycopy(dOut, outOffset + (o * outH + oh) * outW, dOutWide, to, outW);
-          Arrays.fill(dOutWide, to + outW, oh < outH - 1 ? to + pitch : (o + 1) * columns, 0f);
+          if (oh < outH - 1) {
+            Arrays.fill(dOutWide, to + outW, to + pitch, 0f);
+          }
         }
       }
-      im2col(paddedInput(s, worker), col);
-      Gemm.gemm(false, true, outChannels, ckk, columns, dOutWide, 0, columns, col, 0, columns, g, 0, ckk, !first);
-      if (bias != null) {
-        for (int o = 0; o < outChannels; o++) {
-          float sum = (float) Pointwise.sum(dOut, outOffset + o * ohw, 1, ohw, ohw);
-          g[weights + o] = first ? sum : g[weights + o] + sum;
-        }
+      im2col(paddedInput(s, worker), col, base);
+    }
+    // Columns past the group's samples: zeros in dOut, so that whatever col holds there adds nothing to dW.
+    for (int o = 0; o < outChannels; o++) {
+      Arrays.fill(dOutWide, o * columns + used, (o + 1) * columns, 0f);
+    }
+    Gemm.gemm(false, true, outChannels, ckk, columns, dOutWide, 0, columns, col, 0, columns, g, 0, ckk, !first);
+    if (bias != null) {
+      for (int o = 0; o < outChannels; o++) {
+        float sum = (float) Pointwise.sum(dOut, start * outChannels * ohw + o * ohw, end - start, outChannels * ohw,
+            ohw);
+        g[weights + o] = first ? sum : g[weights + o] + sum;
       }
-      Gemm.gemm(true, false, ckk, columns, outChannels, wt, 0, ckk, dOutWide, 0, columns, gradCol, 0, columns, false);
-      float[] dPadded = gradPadded[worker];
+    }
+    Gemm.gemm(true, false, ckk, columns, outChannels, wt, 0, ckk, dOutWide, 0, columns, gradCol, 0, columns, false);
+    float[] dPadded = gradPadded[worker];
+    for (int s = start; s < end; s++) {
       Arrays.fill(dPadded, 0f);
-      col2im(gradCol, dPadded);
+      col2im(gradCol, (s - start) * span, dPadded);
       int inOffset = s * inSize;
       for (int c = 0; c < inChannels; c++) {
         for (int h = 0; h < inH; h++) {
@@ -304,16 +329,16 @@ public final class Conv2d implements Layer {
     }
   }
 
-  // Padded planes x[C, Hp, Wp] -> col[C·k·k, n] (see the class comment).
-  private void im2col(float[] x, float[] col) {
+  // One sample's padded planes x[C, Hp, Wp] -> its span of columns of col[C·k·k, n], from column base.
+  private void im2col(float[] x, float[] col, int base) {
     int planeSize = paddedH * paddedW;
     for (int c = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernel; ki++) {
         for (int kj = 0; kj < kernel; kj++) {
-          int row = ((c * kernel + ki) * kernel + kj) * columns;
+          int row = ((c * kernel + ki) * kernel + kj) * columns + base;
           int src = c * planeSize + ki * paddedW + kj;
           if (stride == 1) {
-            System.arraycopy(x, src, col, row, columns);
+            System.arraycopy(x, src, col, row, span);
             continue;
           }
           for (int oh = 0; oh < outH; oh++) {
@@ -328,16 +353,16 @@ public final class Conv2d implements Layer {
     }
   }
 
-  // The adjoint of im2col: adds col[C·k·k, n] into the padded planes dx[C, Hp, Wp].
-  private void col2im(float[] col, float[] dx) {
+  // The adjoint of im2col: adds the span of columns of col[C·k·k, n] from base into the padded planes dx[C, Hp, Wp].
+  private void col2im(float[] col, int base, float[] dx) {
     int planeSize = paddedH * paddedW;
     for (int c = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernel; ki++) {
         for (int kj = 0; kj < kernel; kj++) {
-          int row = ((c * kernel + ki) * kernel + kj) * columns;
+          int row = ((c * kernel + ki) * kernel + kj) * columns + base;
           int dst = c * planeSize + ki * paddedW + kj;
           if (stride == 1) {
-            Pointwise.addShifted(col, row, dx, dst, columns);
+            Pointwise.addShifted(col, row, dx, dst, span);
             continue;
           }
           for (int oh = 0; oh < outH; oh++) {
