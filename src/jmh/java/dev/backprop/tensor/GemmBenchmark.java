@@ -1,10 +1,8 @@
 package dev.backprop.tensor;
 
-import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,10 +15,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.util.Statistics;
 
 /**
  * {@link Gemm} on the CNN's shapes, vector against scalar kernel. {@link #main} runs JMH with the usual command-line
@@ -108,17 +104,14 @@ public class GemmBenchmark {
    * call is close to what the kernel does on an idle core.
    */
   public static void main(String[] args) throws Exception {
-    Collection<RunResult> results = new Runner(new CommandLineOptions(args)).run();
-    Map<String, double[]> gflops = new TreeMap<>(); // shape -> {vector median, vector best, scalar median, best}
-    for (RunResult result : results) {
-      String shape = result.getParams().getParam("shape");
-      boolean vector = result.getParams().getParam("impl").equals("vector");
-      Statistics micros = result.getPrimaryResult().getStatistics();
-      int[] mnk = dims(shape);
+    Map<String, double[]> gflops = KernelTimes.byParameter(new Runner(new CommandLineOptions(args)).run(), "shape");
+    for (Map.Entry<String, double[]> entry : gflops.entrySet()) {
+      int[] mnk = dims(entry.getKey());
       double megaflop = 2e-3 * mnk[0] * mnk[1] * mnk[2]; // per call; MFLOP per microsecond = GFLOP/s
-      double[] row = gflops.computeIfAbsent(shape, s -> new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN});
-      row[vector ? 0 : 2] = megaflop / micros.getPercentile(50);
-      row[vector ? 1 : 3] = megaflop / micros.getMin();
+      double[] row = entry.getValue();
+      for (int i = 0; i < row.length; i++) {
+        row[i] = megaflop / row[i];
+      }
     }
     System.out.println();
     System.out.println("| layout:m x n x k | vector GFLOP/s median (best) | scalar GFLOP/s median (best) "

@@ -1,10 +1,8 @@
 package dev.backprop.tensor;
 
-import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,10 +15,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.util.Statistics;
 
 /**
  * {@link Pointwise} as the layers call it on one batch of ref15k (128 images), vector against scalar kernel, one
@@ -144,16 +140,7 @@ public class PointwiseBenchmark {
    * nanoseconds per input element at the median.
    */
   public static void main(String[] args) throws Exception {
-    Collection<RunResult> results = new Runner(new CommandLineOptions(args)).run();
-    Map<String, double[]> micros = new TreeMap<>(); // op -> {vector median, vector best, scalar median, best}
-    for (RunResult result : results) {
-      String op = result.getParams().getParam("op");
-      boolean vector = result.getParams().getParam("impl").equals("vector");
-      Statistics stats = result.getPrimaryResult().getStatistics();
-      double[] row = micros.computeIfAbsent(op, s -> new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN});
-      row[vector ? 0 : 2] = stats.getPercentile(50);
-      row[vector ? 1 : 3] = stats.getMin();
-    }
+    Map<String, double[]> micros = KernelTimes.byParameter(new Runner(new CommandLineOptions(args)).run(), "op");
     System.out.println();
     System.out.println("| op:N x C x H x W | vector µs median (best) | ns/element | scalar µs median (best) "
         + "| ns/element | scalar / vector (medians) |");
