@@ -196,9 +196,7 @@ public final class Conv2d implements Layer {
     float[] out = output.data();
     float[] wt = weight.value().data();
     float[] b = bias != null ? bias.value().data() : null;
-    for (int s = start; s < end; s++) {
-      im2col(paddedInput(s, worker), col, (s - start) * span);
-    }
+    im2colGroup(start, end, worker);
     Gemm.gemm(false, false, outChannels, columns, ckk, wt, 0, ckk, col, 0, columns, result, 0, columns, false);
     for (int s = start; s < end; s++) {
       int outOffset = s * outChannels * ohw;
@@ -213,6 +211,13 @@ public final class Conv2d implements Layer {
           }
         }
       }
+    }
+  }
+
+  /** The im2col columns of samples [start, end) side by side in the worker's col. */
+  private void im2colGroup(int start, int end, int worker) {
+    for (int s = start; s < end; s++) {
+      im2col(paddedInput(s, worker), cols[worker], (s - start) * span);
     }
   }
 
@@ -300,12 +305,12 @@ public final class Conv2d implements Layer {
           }
         }
       }
-      im2col(paddedInput(s, worker), col, base);
     }
     // Columns past the group's samples: zeros in dOut, so that whatever col holds there adds nothing to dW.
     for (int o = 0; o < outChannels; o++) {
       Arrays.fill(dOutWide, o * columns + used, (o + 1) * columns, 0f);
     }
+    im2colGroup(start, end, worker);
     Gemm.gemm(false, true, outChannels, ckk, columns, dOutWide, 0, columns, col, 0, columns, g, 0, ckk, !first);
     if (bias != null) {
       for (int o = 0; o < outChannels; o++) {
