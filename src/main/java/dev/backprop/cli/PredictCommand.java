@@ -30,7 +30,7 @@ final class PredictCommand implements Callable<Integer> {
     Sequential model = checkpointOption.loadModel(modelChoice, spec);
     for (Path image : images) {
       Tensor input = DigitImages.tensor(DigitImages.read(image));
-      Tensor logProbabilities = model.forward(input, false);
+      Tensor logProbabilities = model.infer(input);
       int digit = Predictions.argmax(logProbabilities, 0);
       StringBuilder probabilities = new StringBuilder();
       for (int c = 0; c < logProbabilities.dim(1); c++) {

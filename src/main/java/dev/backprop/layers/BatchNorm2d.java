@@ -166,9 +166,24 @@ public final class BatchNorm2d implements Layer {
         var = rv[c];
       }
       mean[c] = (float) mu;
-      rstd[c] = (float) (1.0 / Math.sqrt(var + EPS));
+      rstd[c] = reciprocalStd(var);
       Pointwise.batchNorm(in, mean[c], rstd[c], gamma[c], beta[c], y, offset, n, stride, hw);
     }
+  }
+
+  private static float reciprocalStd(double var) {
+    return (float) (1.0 / Math.sqrt(var + EPS));
+  }
+
+  /**
+   * Normalizes x[offset, offset + length), values of channel c, in place with the running statistics: the bits
+   * {@code forward(x, false)} gives them. For a preceding layer that writes its output through this
+   * ({@link Sequential#infer}); no backward may follow.
+   */
+  void normalizeEvalInPlace(float[] x, int offset, int length, int c) {
+    float mu = runningMean.data()[c];
+    float r = reciprocalStd(runningVar.data()[c]);
+    Pointwise.batchNorm(x, mu, r, weight.value().data()[c], bias.value().data()[c], x, offset, 1, length, length);
   }
 
   // dy [N, C, H, W] -> dx [N, C, H, W]; dγ += Σ dy·x̂, dβ += Σ dy

@@ -67,6 +67,8 @@ public final class Conv2d implements Layer {
   private int group; // samples per product
   private int columns; // n: columns of col
   private Tensor output;
+  private boolean outputRelu; // during infer: ReLU applied to the output as it is written
+  private BatchNorm2d outputNorm; // during infer: eval BatchNorm applied after that, or null
   private Tensor gradInput;
   private Tensor gradOutput; // during backward
   private float[][] padded; // per worker: [C, Hp, Wp]; the border stays zero
@@ -187,6 +189,22 @@ public final class Conv2d implements Layer {
     return output;
   }
 
+  /**
+   * {@code forward(x, false)}, then optionally a ReLU, then optionally an eval-mode BatchNorm over the output
+   * channels, applied to each output plane while it is in cache: the bits the separate layers give, without their
+   * two passes over the whole batch in memory. Inference only: backward may not follow.
+   */
+  Tensor infer(Tensor x, boolean relu, BatchNorm2d norm) {
+    outputRelu = relu;
+    outputNorm = norm;
+    try {
+      return forward(x, false);
+    } finally {
+      outputRelu = false;
+      outputNorm = null;
+    }
+  }
+
   // Samples [start, end), one group, with the worker's scratch.
   private void forwardGroups(int chunk, int start, int end, int worker) {
     int ohw = outH * outW;
@@ -199,16 +217,20 @@ public final class Conv2d implements Layer {
     im2colGroup(start, end, worker);
     Gemm.gemm(false, false, outChannels, columns, ckk, wt, 0, ckk, col, 0, columns, result, 0, columns, false);
     for (int s = start; s < end; s++) {
-      int outOffset = s * outChannels * ohw;
       int base = (s - start) * span;
       for (int o = 0; o < outChannels; o++) {
-        float shift = b != null ? b[o] : 0f;
+        int plane = (s * outChannels + o) * ohw;
         for (int oh = 0; oh < outH; oh++) {
-          int from = o * columns + base + oh * pitch;
-          int to = outOffset + (o * outH + oh) * outW;
-          for (int ow = 0; ow < outW; ow++) {
-            out[to + ow] = result[from + ow] + shift;
-          }
+          System.arraycopy(result, o * columns + base + oh * pitch, out, plane + oh * outW, outW);
+        }
+        if (b != null) {
+          Pointwise.add(out, b[o], out, plane, plane + ohw);
+        }
+        if (outputRelu) {
+          Pointwise.relu(out, out, plane, plane + ohw);
+        }
+        if (outputNorm != null) {
+          outputNorm.normalizeEvalInPlace(out, plane, ohw, o);
         }
       }
     }

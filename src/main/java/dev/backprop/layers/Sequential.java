@@ -40,6 +40,27 @@ public final class Sequential implements Layer {
     return x;
   }
 
+  /**
+   * The eval-mode forward for inference, the same bits as {@code forward(input, false)}: a Conv2d followed by a
+   * ReLU and/or a BatchNorm2d applies them to each output plane as it writes it ({@link Conv2d#infer}), which
+   * saves two passes over the batch's largest activations. No backward may follow.
+   */
+  public Tensor infer(Tensor input) {
+    Tensor x = input;
+    for (int i = 0; i < layers.size(); i++) {
+      if (layers.get(i) instanceof Conv2d conv) {
+        boolean relu = i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU;
+        int next = relu ? i + 2 : i + 1;
+        BatchNorm2d norm = next < layers.size() && layers.get(next) instanceof BatchNorm2d bn ? bn : null;
+        x = conv.infer(x, relu, norm);
+        i = norm != null ? next : next - 1;
+      } else {
+        x = layers.get(i).forward(x, false);
+      }
+    }
+    return x;
+  }
+
   @Override
   public Tensor backward(Tensor gradOutput) {
     Tensor g = gradOutput;

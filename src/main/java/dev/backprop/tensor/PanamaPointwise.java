@@ -134,6 +134,15 @@ final class PanamaPointwise implements PointwiseKernel {
   }
 
   @Override
+  public void add(float[] x, float value, float[] y, int from, int to) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      FloatVector.fromArray(S, x, i).add(value).intoArray(y, i);
+    }
+    ScalarPointwise.INSTANCE.add(x, value, y, i, to);
+  }
+
+  @Override
   public void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count) {
     int u = 0;
     for (; u <= count - L; u += L) {

@@ -63,6 +63,13 @@ public final class Pointwise {
     KERNEL.scale(x, factor, y, from, to);
   }
 
+  /** y[i] = x[i] + value for i in [from, to): a convolution's bias. */
+  public static void add(float[] x, float value, float[] y, int from, int to) {
+    range(x, from, to);
+    range(y, from, to);
+    KERNEL.add(x, value, y, from, to);
+  }
+
   /**
    * y[yOffset + u] += x[xOffset + u] for u in [0, count): col2im's scatter-add. C2 does not vectorise this loop in
    * plain Java (with two offsets it cannot rule out that the ranges overlap). With x == y they must not overlap.

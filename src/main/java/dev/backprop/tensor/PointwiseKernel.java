@@ -21,6 +21,8 @@ interface PointwiseKernel {
 
   void scale(float[] x, float factor, float[] y, int from, int to);
 
+  void add(float[] x, float value, float[] y, int from, int to);
+
   void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count);
 
   double sum(float[] x, int offset, int rows, int stride, int length);

@@ -56,6 +56,13 @@ final class ScalarPointwise implements PointwiseKernel {
   }
 
   @Override
+  public void add(float[] x, float value, float[] y, int from, int to) {
+    for (int i = from; i < to; i++) {
+      y[i] = x[i] + value;
+    }
+  }
+
+  @Override
   public double sum(float[] x, int offset, int rows, int stride, int length) {
     double sum = 0;
     for (int r = 0; r < rows; r++) {

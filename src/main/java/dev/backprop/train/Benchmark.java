@@ -17,7 +17,7 @@ import java.util.Arrays;
  *   gather B images of a shuffled order into the batch tensor   (pre-normalised, no augmentation)
  *   zeroGrad; out = model.forward(x, true); loss.forward(out, y); model.backward(loss.backward()); optimizer.step()
  * inference step (batch I, eval mode)
- *   out = model.forward(test batch, false)                      (batches cut once from the test images)
+ *   out = model.infer(test batch)                               (batches cut once from the test images)
  * </pre>
  *
  * {@code warmup} untimed repetitions, then {@code repeat} timed ones, each of {@code batches} training steps
@@ -173,7 +173,7 @@ public final class Benchmark {
     listener.phaseStarted(phase, settings.inferBatches(), settings.inferBatchSize());
     long start = System.nanoTime();
     for (int step = 0; step < settings.inferBatches(); step++) {
-      model.forward(inferBatches[step % inferBatches.length], false);
+      model.infer(inferBatches[step % inferBatches.length]);
       listener.stepDone(step + 1);
     }
     double rate = (double) settings.inferBatches() * settings.inferBatchSize()

@@ -43,7 +43,7 @@ public record Evaluation(double loss, long correct, long total, long[][] confusi
     long total = 0;
     long[][] confusion = null;
     for (BatchLoader.Batch batch : loader.epoch(0)) {
-      Tensor output = model.forward(batch.images(), false);
+      Tensor output = model.infer(batch.images());
       if (confusion == null) {
         confusion = new long[output.dim(1)][output.dim(1)];
       }

@@ -111,7 +111,7 @@ class PointwiseTest {
 
   @ParameterizedTest
   @MethodSource("kernels")
-  void multiplyAndScaleAreAsDefined(VectorizationProvider provider) {
+  void multiplyScaleAndAddAreAsDefined(VectorizationProvider provider) {
     PointwiseKernel k = provider.pointwise();
     SplittableRandom random = new SplittableRandom(3);
     for (int trial = 0; trial < 100; trial++) {
@@ -128,14 +128,20 @@ class PointwiseTest {
       float[] z = outside(size);
       float[] wantY = outside(size);
       float[] wantZ = outside(size);
+      float shift = (float) gaussian(random);
+      float[] sum = outside(size);
+      float[] wantSum = outside(size);
       for (int i = from; i < to; i++) {
         wantY[i] = x[i] * (m[i] * scale);
         wantZ[i] = x[i] * scale;
+        wantSum[i] = x[i] + shift;
       }
       k.multiply(x, m, scale, y, from, to);
       k.scale(x, scale, z, from, to);
+      k.add(x, shift, sum, from, to);
       assertThat(y).isEqualTo(wantY);
       assertThat(z).isEqualTo(wantZ);
+      assertThat(sum).isEqualTo(wantSum);
     }
   }
 
