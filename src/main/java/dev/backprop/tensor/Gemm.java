@@ -13,10 +13,10 @@ import java.util.Objects;
  * contents of C are never read (they may be garbage, even NaN).
  *
  * <p>Implementation: {@link VectorizationProvider} picks the Vector API kernel when the JVM can run it, otherwise a
- * scalar one; {@link #implementationName()} tells which. Both are single-threaded and share no mutable state: the
- * vector kernel's scratch buffers are per thread and reused (allocated on a thread's first call, grown only for a
- * bigger NT product with k &lt; 96), so any number of threads may call this at once on disjoint outputs, and a
- * steady training loop allocates nothing here.
+ * scalar one; {@link #implementationName()} tells which. Both are single-threaded and share no mutable state:
+ * scratch buffers (the vector kernel's partial sums and B^T copies, the scalar kernel's index tables) are per
+ * thread and reused (allocated on a thread's first call, grown only for a bigger product), so any number of threads
+ * may call this at once on disjoint outputs, and a steady training loop allocates nothing here.
  *
  * <p>Rounding: each element of C is summed in an order that depends only on k and the transpose flags (not on m,
  * n, the element's position, the thread or the JIT tier), so a call repeated with the same inputs gives the same
@@ -83,7 +83,7 @@ public final class Gemm {
       }
       return;
     }
-    kernel.gemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+    kernel.gemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, null, c, cOffset, ldc, accumulate);
   }
 
   /**
