@@ -10,20 +10,23 @@ import java.util.Objects;
  * (r, s) of a stored matrix X is {@code x[xOffset + r * ldx + s]}. op(X) is X itself, or its transpose when the
  * flag is set, so A is stored m x k (lda &gt;= k) when {@code transA} is false and k x m (lda &gt;= m) when it is
  * true; likewise B is stored k x n or n x k. C must not overlap A or B. With {@code accumulate == false} the old
- * contents of C are never read (they may be garbage, even NaN).
+ * contents of C are never read (they may be garbage, even NaN). {@link #gemmRowOffsets} and
+ * {@link #gemmTransposedRowOffsets} take the rows of B from a table of offsets instead of a leading dimension:
+ * the convolution's im2col matrix read in place, as shifted windows of its input.
  *
  * <p>Implementation: {@link VectorizationProvider} picks the Vector API kernel when the JVM can run it, otherwise a
- * scalar one; {@link #implementationName()} tells which. Both are single-threaded and share no mutable state: the
- * vector kernel's scratch buffers are per thread and reused (allocated on a thread's first call, grown only for a
- * bigger NT product with k &lt; 96), so any number of threads may call this at once on disjoint outputs, and a
- * steady training loop allocates nothing here.
+ * scalar one; {@link #implementationName()} tells which. Both are single-threaded and share no mutable state:
+ * scratch buffers (the vector kernel's partial sums and B^T copies, the scalar kernel's index tables) are per
+ * thread and reused (allocated on a thread's first call, grown only for a bigger product), so any number of threads
+ * may call this at once on disjoint outputs, and a steady training loop allocates nothing here.
  *
  * <p>Rounding: each element of C is summed in an order that depends only on k and the transpose flags (not on m,
  * n, the element's position, the thread or the JIT tier), so a call repeated with the same inputs gives the same
- * bits, and images batched side by side in n get exactly what each gets alone. The vector and the scalar kernels
- * use different orders (the vector kernel also fuses each multiply-add into one rounding), so their results may
- * differ in the last bits. Both stay within the usual float dot-product bound: |error| &lt;= (k + 1) 2^-24 (1 +
- * O(k 2^-24)) times (|old C| + sum over p of |A[i,p] B[p,j]|).
+ * bits, and images batched side by side in n get exactly what each gets alone. The row-offset products sum in the
+ * order of {@link #gemm} with the same flags (none, or B transposed), so they give its bits on the same rows. The
+ * vector and the scalar kernels use different orders (the vector kernel also fuses each multiply-add into one
+ * rounding), so their results may differ in the last bits. Both stay within the usual float dot-product bound:
+ * |error| &lt;= (k + 1) 2^-24 (1 + O(k 2^-24)) times (|old C| + sum over p of |A[i,p] B[p,j]|).
  */
 public final class Gemm {
 
@@ -59,20 +62,114 @@ public final class Gemm {
   /** {@link #gemm} on a given kernel: the tests call both implementations through this. */
   static void gemm(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset,
       int lda, float[] b, int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+    requireSizes(m, n, k);
+    long bLast = transB ? last("B", b, bOffset, ldb, n, k) : last("B", b, bOffset, ldb, k, n);
+    checkAAndC(transA, m, n, k, a, aOffset, lda, b, bOffset, bLast, c, cOffset, ldc);
+    if (nothingToMultiply(m, n, k, c, cOffset, ldc, accumulate)) {
+      return;
+    }
+    kernel.gemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, null, c, cOffset, ldc, accumulate);
+  }
+
+  /**
+   * {@code C[m x n] = A[m x k] * B[k x n]}, or {@code +=} when {@code accumulate}, where row p of B starts at
+   * {@code b[bOffset + rowOffsets[p]]}: {@code B[p, j] = b[bOffset + rowOffsets[p] + j]}. Rows may overlap, so a
+   * stride-1 convolution reads its im2col rows as shifted windows of the padded input instead of copying them: for
+   * an s x s kernel, {@code rowOffsets[(c s + ki) s + kj] = c plane + ki width + kj}, with the output at the
+   * input's pitch. A is stored m x k as in {@link #gemm}. The result equals, bit for bit, {@link #gemm} without
+   * transposes on a B with the same rows; with {@code rowOffsets[p] = p * ldb} it is that call.
+   *
+   * @param rowOffsets at least k entries; only the first k are read
+   * @throws IllegalArgumentException for a negative size, lda &lt; k, a table shorter than k, or C overlapping A or
+   *     the span of B's rows
+   * @throws IndexOutOfBoundsException when A, C or a row of B does not fit in its array
+   */
+  public static void gemmRowOffsets(int m, int n, int k, float[] a, int aOffset, int lda, float[] b, int bOffset,
+      int[] rowOffsets, float[] c, int cOffset, int ldc, boolean accumulate) {
+    gemmRowOffsets(KERNEL, false, m, n, k, a, aOffset, lda, b, bOffset, rowOffsets, c, cOffset, ldc, accumulate);
+  }
+
+  /**
+   * {@code C[m x n] = A[m x k] * B^T}, or {@code +=} when {@code accumulate}, where B is n x k and its row j is
+   * {@code b[bOffset + rowOffsets[j] ... + k)}: {@code B[j, p] = b[bOffset + rowOffsets[j] + p]}. The convolution's
+   * weight gradient {@code dW += dOut * windows^T} with the windows read in place, as in {@link #gemmRowOffsets}.
+   * The result equals, bit for bit, {@link #gemm} with only B transposed on a B with the same rows.
+   *
+   * @param rowOffsets at least n entries; only the first n are read
+   * @throws IllegalArgumentException for a negative size, lda &lt; k, a table shorter than n, or C overlapping A or
+   *     the span of B's rows
+   * @throws IndexOutOfBoundsException when A, C or a row of B does not fit in its array
+   */
+  public static void gemmTransposedRowOffsets(int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
+      int bOffset, int[] rowOffsets, float[] c, int cOffset, int ldc, boolean accumulate) {
+    gemmRowOffsets(KERNEL, true, m, n, k, a, aOffset, lda, b, bOffset, rowOffsets, c, cOffset, ldc, accumulate);
+  }
+
+  /**
+   * {@link #gemmRowOffsets} ({@code transB} false) or {@link #gemmTransposedRowOffsets} (true) on a given kernel:
+   * the tests call both implementations through this.
+   */
+  static void gemmRowOffsets(GemmKernel kernel, boolean transB, int m, int n, int k, float[] a, int aOffset,
+      int lda, float[] b, int bOffset, int[] rowOffsets, float[] c, int cOffset, int ldc, boolean accumulate) {
+    requireSizes(m, n, k);
+    int rows = transB ? n : k;
+    int rowLength = transB ? k : n;
+    Objects.requireNonNull(b, "B");
+    Objects.requireNonNull(rowOffsets, "rowOffsets");
+    if (rowOffsets.length < rows) {
+      throw new IllegalArgumentException("rowOffsets has " + rowOffsets.length + " entries, B has " + rows + " rows");
+    }
+    long bFirst = bOffset;
+    long bLast = bOffset - 1L;
+    if (rows > 0 && rowLength > 0) {
+      int lowest = 0;
+      int highest = 0;
+      for (int r = 1; r < rows; r++) {
+        lowest = rowOffsets[r] < rowOffsets[lowest] ? r : lowest;
+        highest = rowOffsets[r] > rowOffsets[highest] ? r : highest;
+      }
+      bFirst = (long) bOffset + rowOffsets[lowest];
+      bLast = (long) bOffset + rowOffsets[highest] + rowLength - 1;
+      if (bFirst < 0 || bLast >= b.length) {
+        int row = bFirst < 0 ? lowest : highest;
+        throw new IndexOutOfBoundsException("B: row " + row + " of length " + rowLength + " at offset " + bOffset
+            + " + " + rowOffsets[row] + " needs indices " + (bOffset + (long) rowOffsets[row]) + ".."
+            + (bOffset + (long) rowOffsets[row] + rowLength - 1) + ", array length is " + b.length);
+      }
+    }
+    checkAAndC(false, m, n, k, a, aOffset, lda, b, bFirst, bLast, c, cOffset, ldc);
+    if (nothingToMultiply(m, n, k, c, cOffset, ldc, accumulate)) {
+      return;
+    }
+    kernel.gemm(false, transB, m, n, k, a, aOffset, lda, b, bOffset, 0, rowOffsets, c, cOffset, ldc, accumulate);
+  }
+
+  private static void requireSizes(int m, int n, int k) {
     if (m < 0 || n < 0 || k < 0) {
       throw new IllegalArgumentException("negative size: m=" + m + ", n=" + n + ", k=" + k);
     }
+  }
+
+  /** Checks that A and C fit their arrays and that C overlaps neither A nor b's indices bFirst..bLast. */
+  private static void checkAAndC(boolean transA, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
+      long bFirst, long bLast, float[] c, int cOffset, int ldc) {
     long aLast = transA ? last("A", a, aOffset, lda, k, m) : last("A", a, aOffset, lda, m, k);
-    long bLast = transB ? last("B", b, bOffset, ldb, n, k) : last("B", b, bOffset, ldb, k, n);
     long cLast = last("C", c, cOffset, ldc, m, n);
     if (c == a && overlap(cOffset, cLast, aOffset, aLast)) {
       throw new IllegalArgumentException("C overlaps A");
     }
-    if (c == b && overlap(cOffset, cLast, bOffset, bLast)) {
+    if (c == b && overlap(cOffset, cLast, bFirst, bLast)) {
       throw new IllegalArgumentException("C overlaps B");
     }
+  }
+
+  /**
+   * Whether the product is empty or all zero, after carrying it out: with k = 0, C is zeroed unless accumulating.
+   */
+  private static boolean nothingToMultiply(int m, int n, int k, float[] c, int cOffset, int ldc,
+      boolean accumulate) {
     if (m == 0 || n == 0) {
-      return;
+      return true;
     }
     if (k == 0) {
       if (!accumulate) {
@@ -81,9 +178,9 @@ public final class Gemm {
           Arrays.fill(c, row, row + n, 0f);
         }
       }
-      return;
+      return true;
     }
-    kernel.gemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+    return false;
   }
 
   /**

@@ -8,7 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link GemmKernel} on the incubating Vector API, for the small-m shapes of a CNN (m = 8..32 output channels or
  * 9..288 kernel taps, k and n from 9 to a few thousand). Operands are read in place; the only copies are B^T for
- * short NT products, in a per-thread buffer.
+ * short NT products, in a per-thread buffer. B's rows start at multiples of ldb or where a table says (see
+ * {@link GemmKernel}): the same kernels serve a strided B and the row-offset products, whose rows are overlapping
+ * windows of one plane.
  *
  * <ul>
  *   <li>B not transposed (NN, TN): outer products. A 4 x 3-vector tile of C (12 accumulators: 4 rows, 3L columns
@@ -76,26 +78,27 @@ final class PanamaGemm implements GemmKernel {
 
   @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
-      int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+      int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc, boolean accumulate) {
     if (!transB) {
       // Element (i, p) of op(A) is a[aOffset + i * aRow + p * aCol].
       int aRow = transA ? 1 : lda;
       int aCol = transA ? lda : 1;
-      outerProducts(m, n, k, a, aOffset, aRow, aCol, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+      outerProducts(m, n, k, a, aOffset, aRow, aCol, b, bOffset, ldb, bRows, c, cOffset, ldc, accumulate);
     } else if (!transA && k >= TRANSPOSE_B_BELOW_K) {
-      dotProducts(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+      dotProducts(m, n, k, a, aOffset, lda, b, bOffset, ldb, bRows, c, cOffset, ldc, accumulate);
     } else if (!transA) {
       // Short dot products would spend more on folding partial sums than on multiplying: copy B^T (k x n, small
       // because k is) and run the outer-product kernel on it.
-      float[] bt = transposed(k, n, b, bOffset, ldb);
-      outerProducts(m, n, k, a, aOffset, lda, 1, bt, 0, n, c, cOffset, ldc, accumulate);
+      float[] bt = transposed(k, n, b, bOffset, ldb, bRows);
+      outerProducts(m, n, k, a, aOffset, lda, 1, bt, 0, n, null, c, cOffset, ldc, accumulate);
     } else {
-      ScalarGemm.INSTANCE.gemm(true, true, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+      ScalarGemm.INSTANCE.gemm(true, true, m, n, k, a, aOffset, lda, b, bOffset, ldb, bRows, c, cOffset, ldc,
+          accumulate);
     }
   }
 
   /** B^T of the n x k matrix B, as a k x n row-major matrix in this thread's scratch buffer. */
-  private static float[] transposed(int k, int n, float[] b, int bOffset, int ldb) {
+  private static float[] transposed(int k, int n, float[] b, int bOffset, int ldb, int[] bRows) {
     Scratch scratch = SCRATCH.get();
     if (scratch.transposed.length < k * n) {
       scratch.transposed = new float[k * n];
@@ -107,7 +110,7 @@ final class PanamaGemm implements GemmKernel {
       for (int p = 0; p < k; p++) {
         int row = p * n;
         for (int j = j0; j < j1; j++) {
-          bt[row + j] = b[bOffset + j * ldb + p];
+          bt[row + j] = b[bOffset + GemmKernel.rowStart(ldb, bRows, j) + p];
         }
       }
     }
@@ -117,7 +120,7 @@ final class PanamaGemm implements GemmKernel {
   // ---- NN and TN: C[i, j..] += A[i, p] * B[p, j..] --------------------------------------------------------------
 
   private static void outerProducts(int m, int n, int k, float[] a, int aOffset, int aRow, int aCol, float[] b,
-      int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean acc) {
+      int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc, boolean acc) {
     int strip = 3 * L;
     int j = 0;
     for (; j + strip <= n; j += strip) {
@@ -125,35 +128,43 @@ final class PanamaGemm implements GemmKernel {
         int rows = Math.min(4, m - i);
         int a0 = aOffset + i * aRow;
         int c0 = cOffset + i * ldc + j;
-        block4x3(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc);
+        block4x3(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, bRows, c, c0, ldc, acc);
       }
     }
     if (j < n) {
-      int rest = n - j;
-      int vectors = (rest + L - 1) / L;
-      // The valid lanes of the last vector, 1..L. The callees make the mask themselves: a mask passed in (boxed,
-      // since they are not inlined) made C2 drop the masked-load intrinsics in some compilations, seen when the
-      // caller was compiled on-stack-replaced (TN 288x9x32: 10 instead of 23 GFLOP/s).
-      int lanes = rest - (vectors - 1) * L;
-      for (int i = 0; i < m; i += 4) {
-        int rows = Math.min(4, m - i);
-        int a0 = aOffset + i * aRow;
-        int c0 = cOffset + i * ldc + j;
-        switch (vectors) {
-          case 1 -> block4x1(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, lanes);
-          case 2 -> block4x2(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, lanes);
-          default -> block4x3m(rows, k, a, a0, aRow, aCol, b, bOffset + j, ldb, c, c0, ldc, acc, lanes);
-        }
+      lastStrip(m, n - j, k, a, aOffset, aRow, aCol, b, bOffset + j, ldb, bRows, c, cOffset + j, ldc, acc);
+    }
+  }
+
+  /**
+   * The last {@code columns} (1..3L - 1) columns of {@link #outerProducts}, from bj in B's rows and cj in C's.
+   * A method of its own so that outerProducts stays small enough for C2 to inline it into its caller.
+   */
+  private static void lastStrip(int m, int columns, int k, float[] a, int aOffset, int aRow, int aCol, float[] b,
+      int bj, int ldb, int[] bRows, float[] c, int cj, int ldc, boolean acc) {
+    int vectors = (columns + L - 1) / L;
+    // The valid lanes of the last vector, 1..L. The callees make the mask themselves: a mask passed in (boxed,
+    // since they are not inlined) made C2 drop the masked-load intrinsics in some compilations, seen when the
+    // caller was compiled on-stack-replaced (TN 288x9x32: 10 instead of 23 GFLOP/s).
+    int lanes = columns - (vectors - 1) * L;
+    for (int i = 0; i < m; i += 4) {
+      int rows = Math.min(4, m - i);
+      int a0 = aOffset + i * aRow;
+      int c0 = cj + i * ldc;
+      switch (vectors) {
+        case 1 -> block4x1(rows, k, a, a0, aRow, aCol, b, bj, ldb, bRows, c, c0, ldc, acc, lanes);
+        case 2 -> block4x2(rows, k, a, a0, aRow, aCol, b, bj, ldb, bRows, c, c0, ldc, acc, lanes);
+        default -> block4x3m(rows, k, a, a0, aRow, aCol, b, bj, ldb, bRows, c, c0, ldc, acc, lanes);
       }
     }
   }
 
   /**
    * Rows i0..i0+3 (A rows start at a0, a0 + aRow, ...; only the first {@code rows} are real, the others repeat
-   * row i0) times columns j..j+3L of B (row p at pb + p * ldb) into C rows starting at c0, c0 + ldc, ...
+   * row i0) times columns j..j+3L of B (from bj in each row) into C rows starting at c0, c0 + ldc, ...
    */
-  private static void block4x3(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
-      float[] c, int c0, int ldc, boolean acc) {
+  private static void block4x3(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int bj,
+      int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc) {
     int a1 = rows > 1 ? a0 + aRow : a0;
     int a2 = rows > 2 ? a0 + 2 * aRow : a0;
     int a3 = rows > 3 ? a0 + 3 * aRow : a0;
@@ -177,8 +188,10 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x00 = x01 = x02 = x10 = x11 = x12 = x20 = x21 = x22 = x30 = x31 = x32 = FloatVector.zero(S);
     }
-    for (int p = 0; p < k; p++) {
+    // The strided row start is advanced, not computed as p * ldb, which would cost a multiply per step.
+    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
       int q = p * aCol;
+      int pb = bRows == null ? strided : bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb);
       FloatVector b1 = FloatVector.fromArray(S, b, pb + L);
       FloatVector b2 = FloatVector.fromArray(S, b, pb + 2 * L);
@@ -198,7 +211,6 @@ final class PanamaGemm implements GemmKernel {
       x30 = av.fma(b0, x30);
       x31 = av.fma(b1, x31);
       x32 = av.fma(b2, x32);
-      pb += ldb;
     }
     if (rows > 3) {
       x30.intoArray(c, c3);
@@ -221,8 +233,8 @@ final class PanamaGemm implements GemmKernel {
   }
 
   /** As {@link #block4x3} for the last strip of 2L + 1..3L columns; the third vector has {@code lanes} valid lanes. */
-  private static void block4x3m(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
-      float[] c, int c0, int ldc, boolean acc, int lanes) {
+  private static void block4x3m(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int bj,
+      int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc, int lanes) {
     VectorMask<Float> last = S.indexInRange(0, lanes);
     int a1 = rows > 1 ? a0 + aRow : a0;
     int a2 = rows > 2 ? a0 + 2 * aRow : a0;
@@ -247,8 +259,9 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x00 = x01 = x02 = x10 = x11 = x12 = x20 = x21 = x22 = x30 = x31 = x32 = FloatVector.zero(S);
     }
-    for (int p = 0; p < k; p++) {
+    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
       int q = p * aCol;
+      int pb = bRows == null ? strided : bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb);
       FloatVector b1 = FloatVector.fromArray(S, b, pb + L);
       FloatVector b2 = FloatVector.fromArray(S, b, pb + 2 * L, last);
@@ -268,7 +281,6 @@ final class PanamaGemm implements GemmKernel {
       x30 = av.fma(b0, x30);
       x31 = av.fma(b1, x31);
       x32 = av.fma(b2, x32);
-      pb += ldb;
     }
     if (rows > 3) {
       x30.intoArray(c, c3);
@@ -291,8 +303,8 @@ final class PanamaGemm implements GemmKernel {
   }
 
   /** As {@link #block4x3} for the last strip of L + 1..2L columns; the second vector has {@code lanes} valid lanes. */
-  private static void block4x2(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
-      float[] c, int c0, int ldc, boolean acc, int lanes) {
+  private static void block4x2(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int bj,
+      int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc, int lanes) {
     VectorMask<Float> last = S.indexInRange(0, lanes);
     int a1 = rows > 1 ? a0 + aRow : a0;
     int a2 = rows > 2 ? a0 + 2 * aRow : a0;
@@ -313,8 +325,9 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = FloatVector.zero(S);
     }
-    for (int p = 0; p < k; p++) {
+    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
       int q = p * aCol;
+      int pb = bRows == null ? strided : bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb);
       FloatVector b1 = FloatVector.fromArray(S, b, pb + L, last);
       FloatVector av = FloatVector.broadcast(S, a[a0 + q]);
@@ -329,7 +342,6 @@ final class PanamaGemm implements GemmKernel {
       av = FloatVector.broadcast(S, a[a3 + q]);
       x30 = av.fma(b0, x30);
       x31 = av.fma(b1, x31);
-      pb += ldb;
     }
     if (rows > 3) {
       x30.intoArray(c, c3);
@@ -348,8 +360,8 @@ final class PanamaGemm implements GemmKernel {
   }
 
   /** As {@link #block4x3} for the last strip of 1..L columns; the one vector has {@code lanes} valid lanes. */
-  private static void block4x1(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int pb, int ldb,
-      float[] c, int c0, int ldc, boolean acc, int lanes) {
+  private static void block4x1(int rows, int k, float[] a, int a0, int aRow, int aCol, float[] b, int bj,
+      int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc, int lanes) {
     VectorMask<Float> last = S.indexInRange(0, lanes);
     int a1 = rows > 1 ? a0 + aRow : a0;
     int a2 = rows > 2 ? a0 + 2 * aRow : a0;
@@ -366,14 +378,14 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x0 = x1 = x2 = x3 = FloatVector.zero(S);
     }
-    for (int p = 0; p < k; p++) {
+    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
       int q = p * aCol;
+      int pb = bRows == null ? strided : bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb, last);
       x0 = FloatVector.broadcast(S, a[a0 + q]).fma(b0, x0);
       x1 = FloatVector.broadcast(S, a[a1 + q]).fma(b0, x1);
       x2 = FloatVector.broadcast(S, a[a2 + q]).fma(b0, x2);
       x3 = FloatVector.broadcast(S, a[a3 + q]).fma(b0, x3);
-      pb += ldb;
     }
     if (rows > 3) {
       x3.intoArray(c, c3, last);
@@ -390,18 +402,21 @@ final class PanamaGemm implements GemmKernel {
   // ---- NT: C[i, j] += dot(A[i, :], B[j, :]) ---------------------------------------------------------------------
 
   private static void dotProducts(int m, int n, int k, float[] a, int aOffset, int lda, float[] b, int bOffset,
-      int ldb, float[] c, int cOffset, int ldc, boolean acc) {
+      int ldb, int[] bRows, float[] c, int cOffset, int ldc, boolean acc) {
     int kv = S.loopBound(k);
     float[] sums = SCRATCH.get().sums;
     for (int j = 0; j < n; j += 3) {
       int cols = Math.min(3, n - j);
-      int b0 = bOffset + j * ldb;
+      // Columns past cols repeat the first row of B.
+      int b0 = bOffset + GemmKernel.rowStart(ldb, bRows, j);
+      int b1 = cols > 1 ? bOffset + GemmKernel.rowStart(ldb, bRows, j + 1) : b0;
+      int b2 = cols > 2 ? bOffset + GemmKernel.rowStart(ldb, bRows, j + 2) : b0;
       for (int i = 0; i < m; i += 4) {
         int rows = Math.min(4, m - i);
         int a0 = aOffset + i * lda;
-        dot4x3(rows, cols, kv, a, a0, lda, b, b0, ldb, sums);
+        dot4x3(rows, kv, a, a0, lda, b, b0, b1, b2, sums);
         if (kv < k) {
-          dotTail4x3(rows, cols, kv, k, a, a0, lda, b, b0, ldb, sums);
+          dotTail4x3(rows, kv, k, a, a0, lda, b, b0, b1, b2, sums);
         }
         int c0 = cOffset + i * ldc + j;
         for (int r = 0; r < rows; r++) {
@@ -412,21 +427,19 @@ final class PanamaGemm implements GemmKernel {
   }
 
   /**
-   * Partial dot products over p &lt; kv (a multiple of L) of rows a0 + r * lda of A (r &lt; 4) with rows b0 + s * ldb
-   * of B (s &lt; 3), lane l summing the products with p = l (mod L); vector 3r + s goes to sums[(3r + s) L...].
-   * Rows past {@code rows} and {@code cols} repeat the first one.
+   * Partial dot products over p &lt; kv (a multiple of L) of rows a0 + r * lda of A (r &lt; 4) with the rows of B at
+   * b0, b1, b2, lane l summing the products with p = l (mod L); vector 3r + s goes to sums[(3r + s) L...]. Rows of
+   * A past {@code rows} repeat the first one.
    *
    * <p>Kept to the vector loop alone: C1, which runs this before C2 has compiled it, gives up on a bigger method
    * ("out of virtual registers"), and then C2 may not compile it for seconds. The partial sums leave through memory
    * because a vector handed to a method that is not inlined is boxed.
    */
-  private static void dot4x3(int rows, int cols, int kv, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+  private static void dot4x3(int rows, int kv, float[] a, int a0, int lda, float[] b, int b0, int b1, int b2,
       float[] sums) {
     int a1 = rows > 1 ? a0 + lda : a0;
     int a2 = rows > 2 ? a0 + 2 * lda : a0;
     int a3 = rows > 3 ? a0 + 3 * lda : a0;
-    int b1 = cols > 1 ? b0 + ldb : b0;
-    int b2 = cols > 2 ? b0 + 2 * ldb : b0;
     FloatVector s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32;
     s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = s30 = s31 = s32 = FloatVector.zero(S);
     for (int p = 0; p < kv; p += L) {
@@ -465,12 +478,12 @@ final class PanamaGemm implements GemmKernel {
   }
 
   /** The last k - kv products of a {@link #dot4x3} tile, one masked step added to the partial sums. */
-  private static void dotTail4x3(int rows, int cols, int kv, int k, float[] a, int a0, int lda, float[] b, int b0,
-      int ldb, float[] sums) {
+  private static void dotTail4x3(int rows, int kv, int k, float[] a, int a0, int lda, float[] b, int b0, int b1,
+      int b2, float[] sums) {
     VectorMask<Float> tail = S.indexInRange(kv, k);
     FloatVector v0 = FloatVector.fromArray(S, b, b0 + kv, tail);
-    FloatVector v1 = FloatVector.fromArray(S, b, (cols > 1 ? b0 + ldb : b0) + kv, tail);
-    FloatVector v2 = FloatVector.fromArray(S, b, (cols > 2 ? b0 + 2 * ldb : b0) + kv, tail);
+    FloatVector v1 = FloatVector.fromArray(S, b, b1 + kv, tail);
+    FloatVector v2 = FloatVector.fromArray(S, b, b2 + kv, tail);
     for (int r = 0; r < 4; r++) {
       FloatVector u = FloatVector.fromArray(S, a, (rows > r ? a0 + r * lda : a0) + kv, tail);
       int at = 3 * r * L;

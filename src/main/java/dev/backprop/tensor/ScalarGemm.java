@@ -6,13 +6,18 @@ package dev.backprop.tensor;
  *
  * <p>Every element is summed in one fixed order: the old value of C first (when accumulating), then the products
  * for p = 0, 1, ..., k-1, each rounded to float before it is added (Java never fuses {@code x * y + s}). One
- * loop nest serves all four layouts through strides. It computes 4 x 4 tiles of C in 16 local accumulators, so
- * each step over p loads 4 elements of op(A) and 4 of op(B) for 16 multiply-adds; rows and columns left over
- * past the tiles are single dot products in the same order, so an element's value never depends on its position.
+ * loop nest serves all four layouts, strided or row-offset B alike: op(A) through strides, op(B) through a table
+ * of offsets by p and one by j. It computes 4 x 4 tiles of C in 16 local accumulators, so each step over p loads 4
+ * elements of op(A) and 4 of op(B) for 16 multiply-adds; rows and columns left over past the tiles are single dot
+ * products in the same order, so an element's value never depends on its position.
  */
 final class ScalarGemm implements GemmKernel {
 
   static final ScalarGemm INSTANCE = new ScalarGemm();
+  /** {0, 1, 2, ...}: where column j of op(B) sits in a row of B, or element p in a row of B^T. */
+  private static final StrideTable CONSECUTIVE = new StrideTable();
+  /** {0, ldb, 2 ldb, ...}: the row starts of a strided B. */
+  private static final StrideTable STRIDED = new StrideTable();
 
   @Override
   public int columnMultiple() {
@@ -23,46 +28,52 @@ final class ScalarGemm implements GemmKernel {
 
   @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
-      int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+      int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc, boolean accumulate) {
     // Element (i, p) of op(A) is a[aOffset + i * aRow + p * aCol]; element (p, j) of op(B) is
-    // b[bOffset + p * bRow + j * bCol].
+    // b[bOffset + pOffsets[p] + jOffsets[j]].
     int aRow = transA ? 1 : lda;
     int aCol = transA ? lda : 1;
-    int bRow = transB ? 1 : ldb;
-    int bCol = transB ? ldb : 1;
+    int[] rowStarts = bRows != null ? bRows : STRIDED.of(transB ? n : k, ldb);
+    int[] pOffsets = transB ? CONSECUTIVE.of(k, 1) : rowStarts;
+    int[] jOffsets = transB ? rowStarts : CONSECUTIVE.of(n, 1);
     int i = 0;
     for (; i + 4 <= m; i += 4) {
       int j = 0;
       for (; j + 4 <= n; j += 4) {
-        tile4x4(k, a, aOffset + i * aRow, aRow, aCol, b, bOffset + j * bCol, bRow, bCol, c, cOffset + i * ldc + j,
-            ldc, accumulate);
+        tile4x4(k, a, aOffset + i * aRow, aRow, aCol, b, pOffsets, bOffset + jOffsets[j], bOffset + jOffsets[j + 1],
+            bOffset + jOffsets[j + 2], bOffset + jOffsets[j + 3], c, cOffset + i * ldc + j, ldc, accumulate);
       }
       for (; j < n; j++) {
         for (int r = i; r < i + 4; r++) {
-          dot(k, a, aOffset + r * aRow, aCol, b, bOffset + j * bCol, bRow, c, cOffset + r * ldc + j, accumulate);
+          dot(k, a, aOffset + r * aRow, aCol, b, pOffsets, bOffset + jOffsets[j], c, cOffset + r * ldc + j,
+              accumulate);
         }
       }
     }
     for (; i < m; i++) {
       for (int j = 0; j < n; j++) {
-        dot(k, a, aOffset + i * aRow, aCol, b, bOffset + j * bCol, bRow, c, cOffset + i * ldc + j, accumulate);
+        dot(k, a, aOffset + i * aRow, aCol, b, pOffsets, bOffset + jOffsets[j], c, cOffset + i * ldc + j,
+            accumulate);
       }
     }
   }
 
-  /** C[ci] (+)= row of op(A) at ai (step aCol) times column of op(B) at bj (step bRow). */
-  private static void dot(int k, float[] a, int ai, int aCol, float[] b, int bj, int bRow, float[] c, int ci,
+  /** C[ci] (+)= row of op(A) at ai (step aCol) times the column of op(B) at b[bj + pOffsets[p]]. */
+  private static void dot(int k, float[] a, int ai, int aCol, float[] b, int[] pOffsets, int bj, float[] c, int ci,
       boolean acc) {
     float s = acc ? c[ci] : 0f;
     for (int p = 0; p < k; p++) {
-      s += a[ai + p * aCol] * b[bj + p * bRow];
+      s += a[ai + p * aCol] * b[bj + pOffsets[p]];
     }
     c[ci] = s;
   }
 
-  /** A 4 x 4 tile of C at c0: rows of op(A) from a0 (step aRow), columns of op(B) from b0 (step bCol). */
-  private static void tile4x4(int k, float[] a, int a0, int aRow, int aCol, float[] b, int b0, int bRow, int bCol,
-      float[] c, int c0, int ldc, boolean acc) {
+  /**
+   * A 4 x 4 tile of C at c0: rows of op(A) from a0 (step aRow), the columns of op(B) at b[bj0 + pOffsets[p]],
+   * ..., b[bj3 + pOffsets[p]].
+   */
+  private static void tile4x4(int k, float[] a, int a0, int aRow, int aCol, float[] b, int[] pOffsets, int bj0,
+      int bj1, int bj2, int bj3, float[] c, int c0, int ldc, boolean acc) {
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
     int c3 = c2 + ldc;
@@ -88,15 +99,15 @@ final class ScalarGemm implements GemmKernel {
     }
     for (int p = 0; p < k; p++) {
       int pa = a0 + p * aCol;
-      int pb = b0 + p * bRow;
+      int pb = pOffsets[p];
       float a0p = a[pa];
       float a1p = a[pa + aRow];
       float a2p = a[pa + 2 * aRow];
       float a3p = a[pa + 3 * aRow];
-      float b0p = b[pb];
-      float b1p = b[pb + bCol];
-      float b2p = b[pb + 2 * bCol];
-      float b3p = b[pb + 3 * bCol];
+      float b0p = b[bj0 + pb];
+      float b1p = b[bj1 + pb];
+      float b2p = b[bj2 + pb];
+      float b3p = b[bj3 + pb];
       x00 += a0p * b0p;
       x01 += a0p * b1p;
       x02 += a0p * b2p;

@@ -43,9 +43,13 @@ class GemmTest {
     return vector;
   }
 
-  /** One product: shapes, layout and inputs; {@link #run} fills C and checks it. */
+  /**
+   * One product: shapes, layout and inputs; {@link #run} fills C and {@link #check} checks it. With
+   * {@code rowOffsets} set, B's rows are where the table says (ldb unused) and the product runs through the
+   * row-offset entry points (transA is then false).
+   */
   record Case(boolean transA, boolean transB, int m, int n, int k, int aOffset, int lda, int bOffset, int ldb,
-      int cOffset, int ldc, boolean accumulate, float[] a, float[] b, float[] c) {
+      int[] rowOffsets, int cOffset, int ldc, boolean accumulate, float[] a, float[] b, float[] c) {
 
     static Case random(SplittableRandom random, boolean transA, boolean transB, int m, int n, int k,
         boolean accumulate, boolean padded) {
@@ -61,15 +65,49 @@ class GemmTest {
       int cOffset = padded ? random.nextInt(6) : 0;
       float[] a = randoms(random, aOffset + aRows * lda + (padded ? random.nextInt(3) : 0));
       float[] b = randoms(random, bOffset + bRows * ldb + (padded ? random.nextInt(3) : 0));
-      float[] c = new float[cOffset + m * ldc + (padded ? random.nextInt(3) : 0)];
+      float[] c = oldC(random, m, n, cOffset, ldc, padded ? random.nextInt(3) : 0, accumulate);
+      return new Case(transA, transB, m, n, k, aOffset, lda, bOffset, ldb, null, cOffset, ldc, accumulate, a, b, c);
+    }
+
+    /**
+     * C's array: the m x n matrix at cOffset (random values when accumulating, NaN otherwise: an old C read when it
+     * must not be would show) and {@link #OUTSIDE} everywhere else.
+     */
+    static float[] oldC(SplittableRandom random, int m, int n, int cOffset, int ldc, int slack, boolean accumulate) {
+      float[] c = new float[cOffset + m * ldc + slack];
       Arrays.fill(c, OUTSIDE);
       for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
-          // When not accumulating, the old C must not be read: NaN there would show.
           c[cOffset + i * ldc + j] = accumulate ? (float) (random.nextDouble() * 2 - 1) : Float.NaN;
         }
       }
-      return new Case(transA, transB, m, n, k, aOffset, lda, bOffset, ldb, cOffset, ldc, accumulate, a, b, c);
+      return c;
+    }
+
+    /** The same product with B's rows given by the table of their strided starts, r * ldb. */
+    Case withStridedRowOffsets() {
+      int[] starts = new int[transB ? n : k];
+      Arrays.setAll(starts, r -> r * ldb);
+      return withRowOffsets(b, bOffset, starts);
+    }
+
+    /** The same A and old C with B's rows at b[bOffset + rowOffsets[r]]. */
+    Case withRowOffsets(float[] b, int bOffset, int[] rowOffsets) {
+      return new Case(transA, transB, m, n, k, aOffset, lda, bOffset, 0, rowOffsets, cOffset, ldc, accumulate, a, b,
+          c);
+    }
+
+    /** The same product with B copied into a plain strided matrix, ld = its row length. */
+    Case withStridedCopyOfB() {
+      int rows = transB ? n : k;
+      int cols = transB ? k : n;
+      float[] copy = new float[rows * cols];
+      for (int r = 0; r < rows; r++) {
+        for (int s = 0; s < cols; s++) {
+          copy[r * cols + s] = transB ? b(s, r) : b(r, s);
+        }
+      }
+      return new Case(transA, transB, m, n, k, aOffset, lda, 0, cols, null, cOffset, ldc, accumulate, a, copy, c);
     }
 
     float a(int i, int p) {
@@ -77,14 +115,21 @@ class GemmTest {
     }
 
     float b(int p, int j) {
-      return transB ? b[bOffset + j * ldb + p] : b[bOffset + p * ldb + j];
+      int row = transB ? j : p;
+      int col = transB ? p : j;
+      return b[bOffset + (rowOffsets != null ? rowOffsets[row] : row * ldb) + col];
     }
 
     /** Runs the kernel on a copy of C and returns that copy. */
     float[] run(VectorizationProvider provider) {
       float[] out = c.clone();
-      Gemm.gemm(provider.gemm(), transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, out, cOffset, ldc,
-          accumulate);
+      if (rowOffsets != null) {
+        Gemm.gemmRowOffsets(provider.gemm(), transB, m, n, k, a, aOffset, lda, b, bOffset, rowOffsets, out, cOffset,
+            ldc, accumulate);
+      } else {
+        Gemm.gemm(provider.gemm(), transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, out, cOffset, ldc,
+            accumulate);
+      }
       return out;
     }
 
@@ -120,8 +165,9 @@ class GemmTest {
 
     @Override
     public String toString() {
-      return String.format("%s%s m=%d n=%d k=%d offsets %d/%d/%d ld %d/%d/%d %s", transA ? "T" : "N",
-          transB ? "T" : "N", m, n, k, aOffset, bOffset, cOffset, lda, ldb, ldc, accumulate ? "+=" : "=");
+      return String.format("%s%s%s m=%d n=%d k=%d offsets %d/%d/%d ld %d/%s/%d %s", transA ? "T" : "N",
+          transB ? "T" : "N", rowOffsets != null ? " row offsets" : "", m, n, k, aOffset, bOffset, cOffset, lda,
+          rowOffsets != null ? "-" : ldb, ldc, accumulate ? "+=" : "=");
     }
   }
 
