@@ -24,7 +24,10 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * Sample-time mode: every call is timed, so the fastest and the median call can be told apart on a busy machine.
  *
  * <p>Shape names are {@code LAYOUT:m x n x k}: NN is the conv forward (W times im2col columns), NT the weight
- * gradient (dOut times columns transposed, accumulating), TN the input gradient (W transposed times dOut).
+ * gradient (dOut times columns transposed, accumulating), TN the input gradient (W transposed times dOut). RO and
+ * NTRO are NN and NT with B's rows read in place as the 3 x 3 windows of a stride-1 convolution
+ * ({@link Gemm#gemmRowOffsets}, {@link Gemm#gemmTransposedRowOffsets}): taps / 9 input planes of W x W with the
+ * output at the input's pitch, (W - 2) W columns (RO:16x528x144 is ref15k's 16 -&gt; 16 conv on 24 x 24 planes).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -38,7 +41,8 @@ public class GemmBenchmark {
     "NN:16x484x144", "NN:16x576x144", "NN:8x676x9", "NN:32x9x144", "NN:10x9x32", "NN:32x576x288",
     "NN:16x3872x144",
     "NT:16x144x484", "NT:8x9x676", "NT:32x144x9", "NT:32x288x576",
-    "TN:144x484x16", "TN:72x676x8", "TN:288x9x32"
+    "TN:144x484x16", "TN:72x676x8", "TN:288x9x32",
+    "NN:16x528x144", "RO:16x528x144", "NT:16x144x528", "NTRO:16x144x528"
   })
   public String shape;
 
@@ -52,6 +56,8 @@ public class GemmBenchmark {
   private int m;
   private int n;
   private int k;
+  /** B's row starts for RO and NTRO, otherwise null. */
+  private int[] rowOffsets;
   private float[] a;
   private float[] b;
   private float[] c;
@@ -64,28 +70,52 @@ public class GemmBenchmark {
       throw new IllegalStateException("no vector kernel here: " + provider.name());
     }
     kernel = provider.gemm();
-    String layout = shape.substring(0, 2);
+    String layout = shape.substring(0, shape.indexOf(':'));
     transA = layout.charAt(0) == 'T';
-    transB = layout.charAt(1) == 'T';
-    accumulate = layout.equals("NT");
+    transB = layout.startsWith("NT");
+    accumulate = transB;
     int[] mnk = dims(shape);
     m = mnk[0];
     n = mnk[1];
     k = mnk[2];
     SplittableRandom random = new SplittableRandom(1);
     a = randoms(random, m * k);
-    b = randoms(random, k * n);
+    if (layout.endsWith("RO")) {
+      rowOffsets = windows(transB ? n : k, transB ? k : n);
+      // Each channel's plane is W x W, and the last window reads 2 elements past the last plane.
+      b = randoms(random, rowOffsets[rowOffsets.length - 1] + (transB ? k : n));
+    } else {
+      b = randoms(random, k * n);
+    }
     c = randoms(random, m * n);
+  }
+
+  /** The row starts c W^2 + ki W + kj of the 3 x 3 windows over taps / 9 planes of W x W, (W - 2) W columns. */
+  private static int[] windows(int taps, int columns) {
+    int width = 1 + (int) Math.round(Math.sqrt(columns + 1));
+    if (taps % 9 != 0 || (width - 2) * width != columns) {
+      throw new IllegalArgumentException("not 3 x 3 windows over W x W planes: " + taps + " x " + columns);
+    }
+    int[] offsets = new int[taps];
+    for (int tap = 0; tap < taps; tap++) {
+      int channel = tap / 9;
+      offsets[tap] = channel * width * width + (tap % 9 / 3) * width + tap % 3;
+    }
+    return offsets;
   }
 
   @Benchmark
   public float[] gemm() {
-    Gemm.gemm(kernel, transA, transB, m, n, k, a, 0, transA ? m : k, b, 0, transB ? k : n, c, 0, n, accumulate);
+    if (rowOffsets != null) {
+      Gemm.gemmRowOffsets(kernel, transB, m, n, k, a, 0, k, b, 0, rowOffsets, c, 0, n, accumulate);
+    } else {
+      Gemm.gemm(kernel, transA, transB, m, n, k, a, 0, transA ? m : k, b, 0, transB ? k : n, c, 0, n, accumulate);
+    }
     return c;
   }
 
   private static int[] dims(String shape) {
-    String[] parts = shape.substring(3).split("x");
+    String[] parts = shape.substring(shape.indexOf(':') + 1).split("x");
     return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2])};
   }
 
