@@ -101,7 +101,7 @@ public class PointwiseBenchmark {
         for (int ch = 0; ch < c; ch++) {
           kernel.batchNormSums(dy, x, 0.1f, 1.1f, ch * hw, n, stride, hw, sums, 0);
           kernel.batchNormBackward(dy, x, 0.1f, 1.1f, 0.9f, (float) (sums[0] / (n * hw)),
-              (float) (sums[1] / (n * hw)), dx, ch * hw, n, stride, hw);
+              (float) (sums[1] / (n * hw)), false, dx, ch * hw, n, stride, hw);
         }
       }
       case "maxPool" -> kernel.maxPool2x2(x, y, window, 0, n * c, h, w);

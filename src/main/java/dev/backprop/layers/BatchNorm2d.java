@@ -47,6 +47,7 @@ public final class BatchNorm2d implements Layer {
   private Tensor output;
   private Tensor gradInput;
   private Tensor gradOutput; // during backward
+  private boolean rectified; // during backward: a ReLU's backward folded in
   private final Parallel.Body forwardChannels = this::forwardChannels;
   private final Parallel.Body backwardChannels = this::backwardChannels;
 
@@ -189,9 +190,18 @@ public final class BatchNorm2d implements Layer {
   // dy [N, C, H, W] -> dx [N, C, H, W]; dγ += Σ dy·x̂, dβ += Σ dy
   @Override
   public Tensor backward(Tensor gradOutput) {
+    return backward(gradOutput, false);
+  }
+
+  /**
+   * {@link #backward}, then, when {@code rectified}, the backward of the ReLU that produced this layer's input
+   * (dx = 0 where the input is not &gt; 0), in the same pass: the bits the two layers' backward give.
+   */
+  Tensor backward(Tensor gradOutput, boolean rectified) {
     Shapes.requireGradient(gradOutput, output, "BatchNorm2d");
     gradInput = Shapes.like(gradInput, output);
     this.gradOutput = gradOutput;
+    this.rectified = rectified;
     try {
       Parallel.forRange(channels, 1, backwardChannels);
     } finally {
@@ -223,7 +233,8 @@ public final class BatchNorm2d implements Layer {
       // With batch statistics: dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)); with running ones: γ·rstd·dy.
       float meanDy = lastTraining ? (float) (sumDy / m) : 0f;
       float meanDyXhat = lastTraining ? (float) (sumDyXhat / m) : 0f;
-      Pointwise.batchNormBackward(dy, in, mean[c], rstd[c], scale, meanDy, meanDyXhat, dx, offset, n, stride, hw);
+      Pointwise.batchNormBackward(dy, in, mean[c], rstd[c], scale, meanDy, meanDyXhat, rectified, dx, offset, n,
+          stride, hw);
     }
   }
 

@@ -29,6 +29,20 @@ import java.util.List;
  * the group's columns up to {@link Gemm#columnMultiple()}, so that the products run without a masked tail; the
  * columns past the last sample are not outputs either.
  *
+ * <p>When one sample fills a product alone (stride 1, span above GROUP_COLUMNS / 2: the large early layers), col
+ * need not exist at all ("shifted" products): row (c, ki, kj) of col is the padded
+ * input read from c·Hp·Wp + ki·Wp + kj, so the products read those shifted windows in place
+ * ({@link Gemm#gemmRowOffsets}, {@link Gemm#gemmTransposedRowOffsets}), and the input gradient becomes one product
+ * of the same kind instead of a product and col2im:
+ *
+ * <pre>
+ *   dPadded[c, q] = Σ over (o, ki, kj) of W[o, c, ki, kj] · dOut[o, q − ki·Wp − kj]
+ * </pre>
+ *
+ * read from a copy of dOut at the column pitch with (k − 1)·Wp + k − 1 zero columns in front, so that every
+ * (q, ki, kj) that is not an output position reads a zero. This costs Hp·Wp columns per channel instead of span,
+ * and saves writing and reading C·k·k·n floats of col three times per sample.
+ *
  * <p>The input is kept (not copied) from forward to backward, and backward rebuilds each sample's col rather
  * than storing N of them; the caller must not change the input in between.
  *
@@ -66,9 +80,16 @@ public final class Conv2d implements Layer {
   private int span; // columns of one sample
   private int group; // samples per product
   private int columns; // n: columns of col
+  private boolean shifted; // stride 1 and one sample per product: no im2col (see the class comment)
+  private int[] windowOffsets; // shifted: [C·k·k], where row (c, ki, kj) of col starts in a padded sample
+  private int[] gradientOffsets; // shifted: [O·k·k], where row (o, ki, kj) starts in the margined dOut
+  private int margin; // shifted: zero columns before each row of the margined dOut
+  private int gradientRow; // shifted: length of a row of the margined dOut
+  private int planeColumns; // shifted: columns of dPadded, Hp·Wp rounded up to Gemm.columnMultiple()
+  private float[] channelMajorWeights; // shifted, during backward: [C, O·k·k], W with its first two axes swapped
   private Tensor output;
-  private boolean outputRelu; // during infer: ReLU applied to the output as it is written
-  private BatchNorm2d outputNorm; // during infer: eval BatchNorm applied after that, or null
+  private boolean outputRelu; // during forward: a ReLU applied to the output as it is written
+  private BatchNorm2d outputNorm; // during forward: an eval BatchNorm applied after that, or null
   private Tensor gradInput;
   private Tensor gradOutput; // during backward
   private float[][] padded; // per worker: [C, Hp, Wp]; the border stays zero
@@ -162,11 +183,33 @@ public final class Conv2d implements Layer {
   // x [N, C, H, W] -> out [N, O, OH, OW]
   @Override
   public Tensor forward(Tensor x, boolean training) {
+    return forward(x, training, false, null);
+  }
+
+  /**
+   * {@code forward(x, training)}, then optionally a ReLU, then optionally an eval-mode BatchNorm over the output
+   * channels, applied to each output plane while it is in cache: the bits the separate layers give, without their
+   * passes over the whole batch in memory ({@link Sequential}). Backward stays this layer's own: dOut is the
+   * gradient of the output before the ReLU.
+   */
+  Tensor forward(Tensor x, boolean training, boolean relu, BatchNorm2d evalNorm) {
+    outputRelu = relu;
+    outputNorm = evalNorm;
+    try {
+      return convolve(x);
+    } finally {
+      outputRelu = false;
+      outputNorm = null;
+    }
+  }
+
+  private Tensor convolve(Tensor x) {
     Shapes.requireRank(x, 4, "Conv2d");
     checkChannels(x.dim(1));
     int n = x.dim(0);
     if (x.dim(2) != inH || x.dim(3) != inW) {
       padded = null; // its border must be zero for the new size
+      windowOffsets = null;
     }
     inH = x.dim(2);
     inW = x.dim(3);
@@ -178,30 +221,53 @@ public final class Conv2d implements Layer {
     span = (outH - 1) * pitch + outW;
     group = Math.max(1, GROUP_COLUMNS / span);
     int multiple = Gemm.columnMultiple();
-    columns = (group * span + multiple - 1) / multiple * multiple;
+    columns = roundUp(group * span, multiple);
+    shifted = stride == 1 && group == 1;
+    if (shifted && windowOffsets == null) {
+      planShifted();
+    }
     input = x;
     output = Tensor.reuseOrAllocate(output, n, outChannels, outH, outW);
     int threads = Parallel.threads();
-    cols = Shapes.buffers(cols, threads, inChannels * kernel * kernel * columns);
-    wide = Shapes.buffers(wide, threads, outChannels * columns);
-    padded = Shapes.buffers(padded, threads, inChannels * paddedH * paddedW);
+    if (!shifted) {
+      cols = Shapes.buffers(cols, threads, inChannels * kernel * kernel * columns);
+    }
+    wide = Shapes.buffers(wide, threads, outChannels * (shifted ? gradientRow : columns));
+    // The shifted windows of the last rows read up to columns − span past the last plane: zeros.
+    padded = Shapes.buffers(padded, threads, inChannels * paddedH * paddedW + multiple);
     Parallel.forRange(n, group, forwardGroups);
     return output;
   }
 
+  private static int roundUp(int n, int multiple) {
+    return (n + multiple - 1) / multiple * multiple;
+  }
+
   /**
-   * {@code forward(x, false)}, then optionally a ReLU, then optionally an eval-mode BatchNorm over the output
-   * channels, applied to each output plane while it is in cache: the bits the separate layers give, without their
-   * two passes over the whole batch in memory. Inference only: backward may not follow.
+   * The offset tables of the shifted products. Row (c, ki, kj) of col is the padded plane c read from
+   * ki·Wp + kj on; in the margined dOut, row o is dOut[o] at its column pitch after {@code margin} zeros, so
+   * that dPadded[c, q] = Σ W[o, c, ki, kj] · dOut[o, q − ki·Wp − kj] reads zeros wherever q − ki·Wp − kj is
+   * not an output (before the first row, past the last, or in a row's pitch − OW gap).
    */
-  Tensor infer(Tensor x, boolean relu, BatchNorm2d norm) {
-    outputRelu = relu;
-    outputNorm = norm;
-    try {
-      return forward(x, false);
-    } finally {
-      outputRelu = false;
-      outputNorm = null;
+  private void planShifted() {
+    int taps = kernel * kernel;
+    int plane = paddedH * paddedW;
+    margin = (kernel - 1) * paddedW + kernel - 1;
+    planeColumns = roundUp(plane, Gemm.columnMultiple());
+    gradientRow = margin + Math.max(columns, planeColumns);
+    windowOffsets = new int[inChannels * taps];
+    gradientOffsets = new int[outChannels * taps];
+    for (int ki = 0; ki < kernel; ki++) {
+      for (int kj = 0; kj < kernel; kj++) {
+        int tap = ki * kernel + kj;
+        int shift = ki * paddedW + kj;
+        for (int c = 0; c < inChannels; c++) {
+          windowOffsets[c * taps + tap] = c * plane + shift;
+        }
+        for (int o = 0; o < outChannels; o++) {
+          gradientOffsets[o * taps + tap] = o * gradientRow + margin - shift;
+        }
+      }
     }
   }
 
@@ -209,13 +275,21 @@ public final class Conv2d implements Layer {
   private void forwardGroups(int chunk, int start, int end, int worker) {
     int ohw = outH * outW;
     int ckk = inChannels * kernel * kernel;
-    float[] col = cols[worker];
     float[] result = wide[worker];
     float[] out = output.data();
     float[] wt = weight.value().data();
     float[] b = bias != null ? bias.value().data() : null;
-    im2colGroup(start, end, worker);
-    Gemm.gemm(false, false, outChannels, columns, ckk, wt, 0, ckk, col, 0, columns, result, 0, columns, false);
+    if (shifted) {
+      boolean inPlace = readsInPlace(start);
+      float[] x = inPlace ? input.data() : paddedInput(start, worker);
+      int xOffset = inPlace ? start * inChannels * inH * inW : 0;
+      Gemm.gemmRowOffsets(outChannels, columns, ckk, wt, 0, ckk, x, xOffset, windowOffsets, result, 0, columns,
+          false);
+    } else {
+      im2colGroup(start, end, worker);
+      Gemm.gemm(false, false, outChannels, columns, ckk, wt, 0, ckk, cols[worker], 0, columns, result, 0, columns,
+          false);
+    }
     for (int s = start; s < end; s++) {
       int base = (s - start) * span;
       for (int o = 0; o < outChannels; o++) {
@@ -243,11 +317,27 @@ public final class Conv2d implements Layer {
     }
   }
 
+  /**
+   * Whether the shifted windows of sample s can be read from the input itself: without padding a sample is its
+   * own padded copy, and the windows' last columns (columns − span past the sample) then read the next sample's
+   * first values, finite and multiplied only into columns that are not outputs. Not for the last sample, whose
+   * windows would leave the tensor.
+   */
+  private boolean readsInPlace(int s) {
+    int size = inChannels * inH * inW;
+    return padding == 0 && (s + 1) * size + columns - span <= input.size();
+  }
+
   /** The worker's padded copy of sample s. */
   private float[] paddedInput(int s, int worker) {
     float[] x = input.data();
     float[] p = padded[worker];
-    int inOffset = s * inChannels * inH * inW;
+    int size = inChannels * inH * inW;
+    int inOffset = s * size;
+    if (padding == 0) {
+      System.arraycopy(x, inOffset, p, 0, size);
+      return p;
+    }
     for (int c = 0; c < inChannels; c++) {
       for (int h = 0; h < inH; h++) {
         System.arraycopy(x, inOffset + (c * inH + h) * inW, p, (c * paddedH + h + padding) * paddedW + padding, inW);
@@ -266,11 +356,16 @@ public final class Conv2d implements Layer {
     int threads = Parallel.threads();
     gradInput = Shapes.like(gradInput, input);
     this.gradOutput = gradOutput;
-    cols = Shapes.buffers(cols, threads, ckk * columns);
-    gradCols = Shapes.buffers(gradCols, threads, ckk * columns);
-    wide = Shapes.buffers(wide, threads, outChannels * columns);
-    padded = Shapes.buffers(padded, threads, inChannels * paddedH * paddedW);
-    gradPadded = Shapes.buffers(gradPadded, threads, inChannels * paddedH * paddedW);
+    wide = Shapes.buffers(wide, threads, outChannels * (shifted ? gradientRow : columns));
+    padded = Shapes.buffers(padded, threads, inChannels * paddedH * paddedW + Gemm.columnMultiple());
+    if (shifted) {
+      gradCols = Shapes.buffers(gradCols, threads, inChannels * planeColumns);
+      channelMajorWeights = swapFirstAxes(weight.value().data(), channelMajorWeights);
+    } else {
+      cols = Shapes.buffers(cols, threads, ckk * columns);
+      gradCols = Shapes.buffers(gradCols, threads, ckk * columns);
+      gradPadded = Shapes.buffers(gradPadded, threads, inChannels * paddedH * paddedW);
+    }
     int grain = Math.max(group, Parallel.grainFor(n, MAX_CHUNKS));
     int chunks = Parallel.chunks(n, grain);
     chunkGrads = Shapes.buffers(chunkGrads, chunks, weights + outChannels);
@@ -296,31 +391,72 @@ public final class Conv2d implements Layer {
     return gradInput;
   }
 
+  /** W[O, C, k·k] as [C, O, k·k], the A operand of the shifted input-gradient product. */
+  private float[] swapFirstAxes(float[] w, float[] reuse) {
+    int taps = kernel * kernel;
+    float[] swapped = reuse != null && reuse.length == w.length ? reuse : new float[w.length];
+    for (int o = 0; o < outChannels; o++) {
+      for (int c = 0; c < inChannels; c++) {
+        System.arraycopy(w, (o * inChannels + c) * taps, swapped, (c * outChannels + o) * taps, taps);
+      }
+    }
+    return swapped;
+  }
+
   // Samples [start, end) of the backward pass, group by group: dx of each sample, and the chunk's dW and db sums.
   private void backwardChunk(int chunk, int start, int end, int worker) {
     for (int from = start; from < end; from += group) {
-      backwardGroup(from, Math.min(end, from + group), chunkGrads[chunk], from == start, worker);
+      int to = Math.min(end, from + group);
+      if (shifted) {
+        backwardShifted(from, chunkGrads[chunk], from == start, worker);
+      } else {
+        backwardGroup(from, to, chunkGrads[chunk], from == start, worker);
+      }
     }
   }
 
-  private void backwardGroup(int start, int end, float[] g, boolean first, int worker) {
-    int ohw = outH * outW;
+  /** As {@link #backwardGroup} for one sample s, on shifted windows of its padded input and of the margined dOut. */
+  private void backwardShifted(int s, float[] g, boolean first, int worker) {
     int ckk = inChannels * kernel * kernel;
-    int inSize = inChannels * inH * inW;
-    int weights = outChannels * ckk;
-    float[] col = cols[worker];
-    float[] gradCol = gradCols[worker];
+    int okk = outChannels * kernel * kernel;
     float[] dOutWide = wide[worker];
+    widenGradient(s, s + 1, dOutWide, margin, gradientRow);
+    boolean inPlace = readsInPlace(s);
+    float[] x = inPlace ? input.data() : paddedInput(s, worker);
+    int xOffset = inPlace ? s * inChannels * inH * inW : 0;
+    Gemm.gemmTransposedRowOffsets(outChannels, ckk, columns, dOutWide, margin, gradientRow, x, xOffset, windowOffsets,
+        g, 0, ckk, !first);
+    addBiasGradient(s, s + 1, g, first);
+    if (padding == 0) {
+      // dPadded is dx itself: the product writes sample s's planes in place.
+      int plane = inH * inW;
+      Gemm.gemmRowOffsets(inChannels, plane, okk, channelMajorWeights, 0, okk, dOutWide, 0, gradientOffsets,
+          gradInput.data(), s * inChannels * plane, plane, false);
+      return;
+    }
+    float[] dPadded = gradCols[worker];
+    Gemm.gemmRowOffsets(inChannels, planeColumns, okk, channelMajorWeights, 0, okk, dOutWide, 0, gradientOffsets,
+        dPadded, 0, planeColumns, false);
+    unpad(dPadded, planeColumns, s);
+  }
+
+  /**
+   * dOut of samples [start, end) side by side in rows of {@code row} floats, from column {@code from} of each row,
+   * at the column pitch, with zeros everywhere else in the rows (the pitch gaps, the columns past the samples and
+   * the first {@code from} columns), so that whatever col holds there adds nothing to dW.
+   */
+  private void widenGradient(int start, int end, float[] dOutWide, int from, int row) {
+    int ohw = outH * outW;
     float[] dOut = gradOutput.data();
-    float[] dx = gradInput.data();
-    float[] wt = weight.value().data();
-    int used = (end - start) * span;
+    for (int o = 0; o < outChannels; o++) {
+      Arrays.fill(dOutWide, o * row, o * row + from, 0f);
+    }
     for (int s = start; s < end; s++) {
       int outOffset = s * outChannels * ohw;
-      int base = (s - start) * span;
+      int base = from + (s - start) * span;
       for (int o = 0; o < outChannels; o++) {
         for (int oh = 0; oh < outH; oh++) {
-          int to = o * columns + base + oh * pitch;
+          int to = o * row + base + oh * pitch;
           System.arraycopy(dOut, outOffset + (o * outH + oh) * outW, dOutWide, to, outW);
           if (oh < outH - 1) {
             Arrays.fill(dOutWide, to + outW, to + pitch, 0f);
@@ -328,31 +464,54 @@ public final class Conv2d implements Layer {
         }
       }
     }
-    // Columns past the group's samples: zeros in dOut, so that whatever col holds there adds nothing to dW.
+    int used = from + (end - start) * span;
     for (int o = 0; o < outChannels; o++) {
-      Arrays.fill(dOutWide, o * columns + used, (o + 1) * columns, 0f);
+      Arrays.fill(dOutWide, o * row + used, (o + 1) * row, 0f);
     }
-    im2colGroup(start, end, worker);
-    Gemm.gemm(false, true, outChannels, ckk, columns, dOutWide, 0, columns, col, 0, columns, g, 0, ckk, !first);
-    if (bias != null) {
-      for (int o = 0; o < outChannels; o++) {
-        float sum = (float) Pointwise.sum(dOut, start * outChannels * ohw + o * ohw, end - start, outChannels * ohw,
-            ohw);
-        g[weights + o] = first ? sum : g[weights + o] + sum;
+  }
+
+  /** db sums of samples [start, end) into g[O·C·k·k ...], added to what is there unless {@code first}. */
+  private void addBiasGradient(int start, int end, float[] g, boolean first) {
+    if (bias == null) {
+      return;
+    }
+    int ohw = outH * outW;
+    int weights = outChannels * inChannels * kernel * kernel;
+    float[] dOut = gradOutput.data();
+    for (int o = 0; o < outChannels; o++) {
+      float sum = (float) Pointwise.sum(dOut, start * outChannels * ohw + o * ohw, end - start, outChannels * ohw, ohw);
+      g[weights + o] = first ? sum : g[weights + o] + sum;
+    }
+  }
+
+  /** dx of sample s: the interior of dPadded (plane c from c·planeStride), without the zero border. */
+  private void unpad(float[] dPadded, int planeStride, int s) {
+    float[] dx = gradInput.data();
+    int inOffset = s * inChannels * inH * inW;
+    for (int c = 0; c < inChannels; c++) {
+      for (int h = 0; h < inH; h++) {
+        System.arraycopy(
+            dPadded, c * planeStride + (h + padding) * paddedW + padding, dx, inOffset + (c * inH + h) * inW, inW);
       }
     }
+  }
+
+  private void backwardGroup(int start, int end, float[] g, boolean first, int worker) {
+    int ckk = inChannels * kernel * kernel;
+    float[] col = cols[worker];
+    float[] gradCol = gradCols[worker];
+    float[] dOutWide = wide[worker];
+    float[] wt = weight.value().data();
+    widenGradient(start, end, dOutWide, 0, columns);
+    im2colGroup(start, end, worker);
+    Gemm.gemm(false, true, outChannels, ckk, columns, dOutWide, 0, columns, col, 0, columns, g, 0, ckk, !first);
+    addBiasGradient(start, end, g, first);
     Gemm.gemm(true, false, ckk, columns, outChannels, wt, 0, ckk, dOutWide, 0, columns, gradCol, 0, columns, false);
     float[] dPadded = gradPadded[worker];
     for (int s = start; s < end; s++) {
       Arrays.fill(dPadded, 0f);
       col2im(gradCol, (s - start) * span, dPadded);
-      int inOffset = s * inSize;
-      for (int c = 0; c < inChannels; c++) {
-        for (int h = 0; h < inH; h++) {
-          System.arraycopy(
-              dPadded, (c * paddedH + h + padding) * paddedW + padding, dx, inOffset + (c * inH + h) * inW, inW);
-        }
-      }
+      unpad(dPadded, paddedH * paddedW, s);
     }
   }
 

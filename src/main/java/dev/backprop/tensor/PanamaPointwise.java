@@ -272,17 +272,23 @@ final class PanamaPointwise implements PointwiseKernel {
 
   @Override
   public void batchNormBackward(float[] dy, float[] x, float mean, float rstd, float scale, float meanDy,
-      float meanDyXhat, float[] dx, int offset, int rows, int stride, int length) {
+      float meanDyXhat, boolean rectified, float[] dx, int offset, int rows, int stride, int length) {
+    FloatVector zero = FloatVector.zero(S);
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
       int i = row;
       for (int end = row + length - L; i <= end; i += L) {
-        FloatVector xhat = FloatVector.fromArray(S, x, i).sub(mean).mul(rstd);
+        FloatVector xv = FloatVector.fromArray(S, x, i);
+        FloatVector xhat = xv.sub(mean).mul(rstd);
         FloatVector centred = FloatVector.fromArray(S, dy, i).sub(meanDy);
-        centred.sub(xhat.mul(meanDyXhat)).mul(scale).intoArray(dx, i);
+        FloatVector d = centred.sub(xhat.mul(meanDyXhat)).mul(scale);
+        if (rectified) {
+          d = zero.blend(d, xv.compare(GT, 0f));
+        }
+        d.intoArray(dx, i);
       }
-      ScalarPointwise.INSTANCE.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, dx, i, 1, 0,
-          row + length - i);
+      ScalarPointwise.INSTANCE.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, rectified, dx, i, 1,
+          0, row + length - i);
     }
   }
 

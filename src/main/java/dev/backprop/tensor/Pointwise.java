@@ -115,13 +115,17 @@ public final class Pointwise {
     KERNEL.batchNormSums(dy, x, mean, rstd, offset, rows, stride, length, sums, at);
   }
 
-  /** Over the runs, in float: dx = scale·(dy − meanDy − x̂·meanDyXhat), left to right, x̂ as in {@link #batchNorm}. */
+  /**
+   * Over the runs, in float: dx = scale·(dy − meanDy − x̂·meanDyXhat), left to right, x̂ as in {@link #batchNorm};
+   * when {@code rectified}, dx = 0 where x is not &gt; 0, which is the backward of a ReLU that produced x folded in.
+   */
   public static void batchNormBackward(float[] dy, float[] x, float mean, float rstd, float scale, float meanDy,
-      float meanDyXhat, float[] dx, int offset, int rows, int stride, int length) {
+      float meanDyXhat, boolean rectified, float[] dx, int offset, int rows, int stride, int length) {
     runs(dy, offset, rows, stride, length);
     runs(x, offset, rows, stride, length);
     runs(dx, offset, rows, stride, length);
-    KERNEL.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, dx, offset, rows, stride, length);
+    KERNEL.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, rectified, dx, offset, rows, stride,
+        length);
   }
 
   /**

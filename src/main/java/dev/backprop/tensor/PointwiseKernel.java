@@ -36,7 +36,7 @@ interface PointwiseKernel {
       double[] sums, int at);
 
   void batchNormBackward(float[] dy, float[] x, float mean, float rstd, float scale, float meanDy,
-      float meanDyXhat, float[] dx, int offset, int rows, int stride, int length);
+      float meanDyXhat, boolean rectified, float[] dx, int offset, int rows, int stride, int length);
 
   void maxPool2x2(float[] x, float[] y, byte[] window, int from, int to, int h, int w);
 

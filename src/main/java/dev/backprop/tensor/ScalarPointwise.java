@@ -112,11 +112,12 @@ final class ScalarPointwise implements PointwiseKernel {
 
   @Override
   public void batchNormBackward(float[] dy, float[] x, float mean, float rstd, float scale, float meanDy,
-      float meanDyXhat, float[] dx, int offset, int rows, int stride, int length) {
+      float meanDyXhat, boolean rectified, float[] dx, int offset, int rows, int stride, int length) {
     for (int r = 0; r < rows; r++) {
       for (int i = offset + r * stride, end = i + length; i < end; i++) {
         float xhat = (x[i] - mean) * rstd;
-        dx[i] = scale * (dy[i] - meanDy - xhat * meanDyXhat);
+        float d = scale * (dy[i] - meanDy - xhat * meanDyXhat);
+        dx[i] = rectified && !(x[i] > 0) ? 0f : d;
       }
     }
   }

@@ -301,19 +301,25 @@ class PointwiseTest {
       float[] dx = outside(x.length);
       float[] wantY = outside(x.length);
       float[] wantDx = outside(x.length);
+      float[] rectifiedDx = outside(x.length);
+      float[] wantRectifiedDx = outside(x.length);
       for (int row = 0; row < r.rows(); row++) {
         for (int i = 0; i < r.length(); i++) {
           int at = r.at(row, i);
           float xhat = (x[at] - mean) * rstd;
           wantY[at] = gamma * xhat + beta;
           wantDx[at] = scale * (dy[at] - meanDy - xhat * meanDyXhat);
+          wantRectifiedDx[at] = x[at] > 0 ? wantDx[at] : 0f; // then as ReLU's backward: 0 for x <= 0 and NaN
         }
       }
       k.batchNorm(x, mean, rstd, gamma, beta, y, r.offset(), r.rows(), r.stride(), r.length());
-      k.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, dx, r.offset(), r.rows(), r.stride(),
-          r.length());
+      k.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, false, dx, r.offset(), r.rows(),
+          r.stride(), r.length());
+      k.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, true, rectifiedDx, r.offset(), r.rows(),
+          r.stride(), r.length());
       assertThat(y).as("batch norm %s", r).isEqualTo(wantY);
       assertThat(dx).as("batch norm backward %s", r).isEqualTo(wantDx);
+      assertThat(rectifiedDx).as("rectified batch norm backward %s", r).isEqualTo(wantRectifiedDx);
     }
   }
 

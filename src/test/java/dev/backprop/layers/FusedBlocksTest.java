@@ -1,0 +1,90 @@
+package dev.backprop.layers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.backprop.models.ArchSpec;
+import dev.backprop.models.Zoo;
+import dev.backprop.tensor.Rng;
+import dev.backprop.tensor.Tensor;
+import java.util.Arrays;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Sequential fuses Conv2d-ReLU-BatchNorm2d blocks (the ReLU into the convolution's output pass and into
+ * BatchNorm's backward in training; the eval BatchNorm into the output pass too in infer): the results must be
+ * exactly the bits of the layers run one by one.
+ */
+class FusedBlocksTest {
+  private static final String ARCH = "c4 c8p1 m d0.1 c8nb conv8 bn conv8k1 relu a2 fc10";
+
+  @ParameterizedTest
+  @ValueSource(strings = {ARCH, "ref15k"})
+  void aTrainingStepGivesTheBitsOfTheLayersOneByOne(String model) {
+    Sequential fused = build(model);
+    Sequential separate = build(model);
+    Tensor x = images(6, 30);
+
+    Tensor fusedOut = fused.forward(x, true);
+    Tensor separateOut = x;
+    for (Layer layer : separate.layers()) {
+      separateOut = layer.forward(separateOut, true);
+    }
+    assertThat(fusedOut.copy().data()).isEqualTo(separateOut.copy().data());
+
+    Tensor grad = Tensor.zeros(fusedOut.shape());
+    new Rng(31).gaussian(grad.data(), 0, 1);
+    Tensor fusedGrad = fused.backward(grad);
+    Tensor separateGrad = grad;
+    for (int i = separate.layers().size() - 1; i >= 0; i--) {
+      separateGrad = separate.layers().get(i).backward(separateGrad);
+    }
+    assertThat(fusedGrad.copy().data()).isEqualTo(separateGrad.copy().data());
+    var separateParameters = separate.namedParameters();
+    fused.namedParameters().forEach((name, p) -> assertThat(p.grad().data())
+        .as(name)
+        .isEqualTo(separateParameters.get(name).grad().data()));
+  }
+
+  private static Sequential build(String model) {
+    return model.equals("ref15k") ? Zoo.get(model).build(new Rng(5)) : ArchSpec.build(model, new Rng(5));
+  }
+
+  // ARCH: conv-ReLU-BN blocks, a bias-free one, conv-BN without ReLU, conv-ReLU without BN, a dropout between
+  @ParameterizedTest
+  @ValueSource(strings = {ARCH, "ref15k"})
+  void inferGivesTheBitsOfTheEvalForward(String model) {
+    Sequential net = build(model);
+    // A few training steps, so that the running statistics and the BN affine parameters are not (0, 1, 1, 0).
+    Rng rng = new Rng(6);
+    for (int step = 0; step < 3; step++) {
+      Tensor out = net.forward(images(16, 10 + step), true);
+      Tensor grad = Tensor.zeros(out.shape());
+      rng.gaussian(grad.data(), 0, 1);
+      net.backward(grad);
+      for (Parameter p : net.parameters()) {
+        float[] value = p.value().data();
+        float[] g = p.grad().data();
+        for (int i = 0; i < value.length; i++) {
+          value[i] -= 0.05f * g[i];
+        }
+      }
+      net.zeroGrad();
+    }
+    Tensor x = images(7, 20);
+
+    float[] layerByLayer = net.forward(x, false).copy().data();
+    float[] fused = net.infer(x).copy().data();
+
+    assertThat(fused).isEqualTo(layerByLayer);
+    assertThat(Arrays.equals(fused, net.forward(images(7, 21), false).copy().data()))
+        .as("the outputs depend on the input")
+        .isFalse();
+  }
+
+  private static Tensor images(int n, long seed) {
+    Tensor x = Tensor.zeros(n, 1, 28, 28);
+    new Rng(seed).gaussian(x.data(), 0, 1);
+    return x;
+  }
+}
