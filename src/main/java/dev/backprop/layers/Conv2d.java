@@ -427,13 +427,9 @@ public final class Conv2d implements Layer {
     Gemm.gemmTransposedRowOffsets(outChannels, ckk, columns, dOutWide, margin, gradientRow, x, xOffset, windowOffsets,
         g, 0, ckk, !first);
     addBiasGradient(s, s + 1, g, first);
-    if (padding == 0) {
-      // dPadded is dx itself: the product writes sample s's planes in place.
-      int plane = inH * inW;
-      Gemm.gemmRowOffsets(inChannels, plane, okk, channelMajorWeights, 0, okk, dOutWide, 0, gradientOffsets,
-          gradInput.data(), s * inChannels * plane, plane, false);
-      return;
-    }
+    // Into a buffer with planeColumns per channel, not into dx itself: a plane of H·W columns would make the
+    // product end in a masked column tail, which C2 sometimes compiles without its intrinsics (every masked load
+    // then allocates a vector).
     float[] dPadded = gradCols[worker];
     Gemm.gemmRowOffsets(inChannels, planeColumns, okk, channelMajorWeights, 0, okk, dOutWide, 0, gradientOffsets,
         dPadded, 0, planeColumns, false);
@@ -488,6 +484,12 @@ public final class Conv2d implements Layer {
   private void unpad(float[] dPadded, int planeStride, int s) {
     float[] dx = gradInput.data();
     int inOffset = s * inChannels * inH * inW;
+    if (padding == 0) {
+      for (int c = 0; c < inChannels; c++) {
+        System.arraycopy(dPadded, c * planeStride, dx, inOffset + c * inH * inW, inH * inW);
+      }
+      return;
+    }
     for (int c = 0; c < inChannels; c++) {
       for (int h = 0; h < inH; h++) {
         System.arraycopy(
