@@ -131,9 +131,9 @@ def layers():
     conv("conv2d_k1_s1_p0", 2, 4, 3, 1, 1, 0, True, 5)
     conv("conv2d_k5_s1_p2", 2, 2, 3, 5, 1, 2, True, 7)
     conv("conv2d_first_layer", 4, 1, 8, 3, 1, 0, True, 28)
-    # Wide enough for one sample to fill a product alone: Conv2d's shifted windows instead of im2col.
-    conv("conv2d_shifted_k3_p1", 2, 3, 5, 3, 1, 1, True, 20)
-    conv("conv2d_shifted_k5_p2_nobias", 2, 2, 4, 5, 1, 2, False, 18)
+    # Wide enough for one sample to fill a product alone, 4 input channels or more: Conv2d's shifted windows.
+    conv("conv2d_shifted_k3_p1", 2, 4, 5, 3, 1, 1, True, 20)
+    conv("conv2d_shifted_k5_p2_nobias", 2, 5, 4, 5, 1, 2, False, 18)
 
     for mode in ("train", "eval"):
         layer_case(f"batchnorm2d_{mode}", lambda: nn.BatchNorm2d(3), lambda: torch.randn(4, 3, 5, 5) * 2 + 1,

@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -120,8 +121,10 @@ final class TrainCommand implements Callable<Integer> {
         ? new StepLR(opt, recipe.stepSize(), recipe.gamma()) : null;
     Trainer trainer = new Trainer(model, new NllLoss(), opt, perBatch, perEpoch);
 
-    Map<String, String> metadata = Map.of(Checkpoint.ARCH, modelChoice.architecture(),
-        Checkpoint.MODEL, modelChoice.displayName());
+    // In a fixed order (Map.of's changes from one JVM to the next), so that the same run writes the same bytes.
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put(Checkpoint.MODEL, modelChoice.displayName());
+    metadata.put(Checkpoint.ARCH, modelChoice.architecture());
     List<EpochMetrics> history = new ArrayList<>();
     CountDownLatch finished = new CountDownLatch(1);
     Thread stopOnInterrupt = new Thread(() -> {
@@ -191,7 +194,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static Map<String, String> withEpoch(Map<String, String> metadata, EpochMetrics metrics) {
-    Map<String, String> all = new java.util.LinkedHashMap<>(metadata);
+    Map<String, String> all = new LinkedHashMap<>(metadata);
     all.put("backprop.epoch", Integer.toString(metrics.epoch()));
     all.put("backprop.test_acc", Double.toString(metrics.testAccuracy()));
     return all;

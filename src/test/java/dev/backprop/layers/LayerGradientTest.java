@@ -50,20 +50,21 @@ class LayerGradientTest {
     layer(new Conv2d(2, 2, 4, 2, 3, true, rng()), TRAIN, 1, 2, 5, 5);
   }
 
-  // Outputs wider than 256 columns: one sample per product, on shifted windows of the input instead of im2col.
+  // Outputs wider than 256 columns and at least 4 input channels: one sample per product, on shifted windows of
+  // the input instead of im2col.
   @Test
   void convShiftedWindows() {
-    layer(new Conv2d(3, 4, 3, 1, 0, true, rng()), TRAIN, 2, 3, 18, 17);
+    layer(new Conv2d(4, 3, 3, 1, 0, true, rng()), TRAIN, 2, 4, 18, 17);
   }
 
   @Test
   void convShiftedWindowsPadding1() {
-    layer(new Conv2d(2, 3, 3, 1, 1, true, rng()), TRAIN, 2, 2, 20, 16);
+    layer(new Conv2d(5, 3, 3, 1, 1, true, rng()), TRAIN, 2, 5, 20, 16);
   }
 
   @Test
   void convShiftedWindows5x5Padding2NoBias() {
-    layer(new Conv2d(2, 3, 5, 1, 2, false, rng()), TRAIN, 2, 2, 17, 18);
+    layer(new Conv2d(4, 3, 5, 1, 2, false, rng()), TRAIN, 2, 4, 17, 18);
   }
 
   @Test
