@@ -221,8 +221,7 @@ public final class Conv2d implements Layer {
     pitch = stride == 1 ? paddedW : outW;
     span = (outH - 1) * pitch + outW;
     group = Math.max(1, GROUP_COLUMNS / span);
-    int multiple = Gemm.columnMultiple();
-    columns = roundUp(group * span, multiple);
+    columns = roundUp(group * span, Gemm.columnMultiple());
     // With fewer than 4 input channels the shifted input-gradient product (m = C) would fill a quarter to three
     // quarters of its 4-row tiles, while im2col's (m = C·k·k) fills them: on ref15k's first layer (one thread, a
     // batch of 128) im2col's forward and backward took 2.9–3.1 ms against 3.1–3.4 shifted.
@@ -233,14 +232,19 @@ public final class Conv2d implements Layer {
     input = x;
     output = Tensor.reuseOrAllocate(output, n, outChannels, outH, outW);
     int threads = Parallel.threads();
+    sharedScratch(threads);
     if (!shifted) {
       cols = Shapes.buffers(cols, threads, inChannels * kernel * kernel * columns);
     }
-    wide = Shapes.buffers(wide, threads, outChannels * (shifted ? gradientRow : columns));
-    // The shifted windows of the last rows read up to columns − span past the last plane: zeros.
-    padded = Shapes.buffers(padded, threads, inChannels * paddedH * paddedW + multiple);
     Parallel.forRange(n, group, forwardGroups);
     return output;
+  }
+
+  /** The per-worker buffers forward and backward both use, sized for either. */
+  private void sharedScratch(int threads) {
+    wide = Shapes.buffers(wide, threads, outChannels * (shifted ? gradientRow : columns));
+    // The shifted windows of the last rows read up to columns − span past the last plane: zeros.
+    padded = Shapes.buffers(padded, threads, inChannels * paddedH * paddedW + Gemm.columnMultiple());
   }
 
   private static int roundUp(int n, int multiple) {
@@ -284,11 +288,8 @@ public final class Conv2d implements Layer {
     float[] wt = weight.value().data();
     float[] b = bias != null ? bias.value().data() : null;
     if (shifted) {
-      boolean inPlace = readsInPlace(start);
-      float[] x = inPlace ? input.data() : paddedInput(start, worker);
-      int xOffset = inPlace ? start * inChannels * inH * inW : 0;
-      Gemm.gemmRowOffsets(outChannels, columns, ckk, wt, 0, ckk, x, xOffset, windowOffsets, result, 0, columns,
-          false);
+      Gemm.gemmRowOffsets(outChannels, columns, ckk, wt, 0, ckk, paddedInput(start, worker), 0, windowOffsets, result,
+          0, columns, false);
     } else {
       im2colGroup(start, end, worker);
       Gemm.gemm(false, false, outChannels, columns, ckk, wt, 0, ckk, cols[worker], 0, columns, result, 0, columns,
@@ -321,17 +322,6 @@ public final class Conv2d implements Layer {
     }
   }
 
-  /**
-   * Whether the shifted windows of sample s can be read from the input itself: without padding a sample is its
-   * own padded copy, and the windows' last columns (columns − span past the sample) then read the next sample's
-   * first values, finite and multiplied only into columns that are not outputs. Not for the last sample, whose
-   * windows would leave the tensor.
-   */
-  private boolean readsInPlace(int s) {
-    int size = inChannels * inH * inW;
-    return padding == 0 && (s + 1) * size + columns - span <= input.size();
-  }
-
   /** The worker's padded copy of sample s. */
   private float[] paddedInput(int s, int worker) {
     float[] x = input.data();
@@ -360,8 +350,7 @@ public final class Conv2d implements Layer {
     int threads = Parallel.threads();
     gradInput = Shapes.like(gradInput, input);
     this.gradOutput = gradOutput;
-    wide = Shapes.buffers(wide, threads, outChannels * (shifted ? gradientRow : columns));
-    padded = Shapes.buffers(padded, threads, inChannels * paddedH * paddedW + Gemm.columnMultiple());
+    sharedScratch(threads);
     if (shifted) {
       gradCols = Shapes.buffers(gradCols, threads, inChannels * planeColumns);
       channelMajorWeights = swapFirstAxes(weight.value().data(), channelMajorWeights);
@@ -410,11 +399,10 @@ public final class Conv2d implements Layer {
   // Samples [start, end) of the backward pass, group by group: dx of each sample, and the chunk's dW and db sums.
   private void backwardChunk(int chunk, int start, int end, int worker) {
     for (int from = start; from < end; from += group) {
-      int to = Math.min(end, from + group);
       if (shifted) {
         backwardShifted(from, chunkGrads[chunk], from == start, worker);
       } else {
-        backwardGroup(from, to, chunkGrads[chunk], from == start, worker);
+        backwardGroup(from, Math.min(end, from + group), chunkGrads[chunk], from == start, worker);
       }
     }
   }
@@ -425,11 +413,8 @@ public final class Conv2d implements Layer {
     int okk = outChannels * kernel * kernel;
     float[] dOutWide = wide[worker];
     widenGradient(s, s + 1, dOutWide, margin, gradientRow);
-    boolean inPlace = readsInPlace(s);
-    float[] x = inPlace ? input.data() : paddedInput(s, worker);
-    int xOffset = inPlace ? s * inChannels * inH * inW : 0;
-    Gemm.gemmTransposedRowOffsets(outChannels, ckk, columns, dOutWide, margin, gradientRow, x, xOffset, windowOffsets,
-        g, 0, ckk, !first);
+    Gemm.gemmTransposedRowOffsets(outChannels, ckk, columns, dOutWide, margin, gradientRow, paddedInput(s, worker), 0,
+        windowOffsets, g, 0, ckk, !first);
     addBiasGradient(s, s + 1, g, first);
     // Into a buffer with planeColumns per channel, not into dx itself: a plane of H·W columns would make the
     // product end in a masked column tail, which C2 sometimes compiles without its intrinsics (every masked load
