@@ -20,13 +20,12 @@ import java.util.Objects;
  * thread and reused (allocated on a thread's first call, grown only for a bigger product), so any number of threads
  * may call this at once on disjoint outputs, and a steady training loop allocates nothing here.
  *
- * <p>Rounding: each element of C is summed in an order that depends only on k and the transpose flags (not on m,
- * n, the element's position, the thread or the JIT tier), so a call repeated with the same inputs gives the same
- * bits, and images batched side by side in n get exactly what each gets alone. The row-offset products sum in the
- * order of {@link #gemm} with the same flags (none, or B transposed), so they give its bits on the same rows. The
- * vector and the scalar kernels use different orders (the vector kernel also fuses each multiply-add into one
- * rounding), so their results may differ in the last bits. Both stay within the usual float dot-product bound:
- * |error| &lt;= (k + 1) 2^-24 (1 + O(k 2^-24)) times (|old C| + sum over p of |A[i,p] B[p,j]|).
+ * <p>Rounding: every element of C is summed in the canonical order of {@link GemmKernel} (fused multiply-adds in
+ * p order; long NT products in 16 lane sums folded by a fixed tree), which depends only on k and the transpose
+ * flags: not on m, n, the element's position, the thread, the JIT tier, the vector width or the kernel. So the same
+ * inputs give the same bits on every machine, and images batched side by side in n get exactly what each gets
+ * alone. The row-offset products give {@link #gemm}'s bits on the same rows. The error stays within the usual
+ * float dot-product bound: |error| &lt;= k 2^-24 (1 + O(k 2^-24)) times (|old C| + sum over p of |A[i,p] B[p,j]|).
  */
 public final class Gemm {
 
@@ -40,11 +39,13 @@ public final class Gemm {
   }
 
   /**
-   * A column count that suits the kernel: products whose n (B not transposed) or k (NT) is a multiple of it run
-   * without a masked or scalar tail. Callers that own their buffers round their sizes up to it.
+   * A column count that suits every kernel at every vector width (3 vectors of 16, 8 or 4 lanes; 4 x 4 scalar
+   * tiles): products whose n (B not transposed) or k (NT) is a multiple of it run without a masked or scalar tail.
+   * Callers that own their buffers round their sizes up to it. It is the same on every machine, so that sizes
+   * derived from it, and the order of {@link GemmKernel}'s sums that depends on k, are too.
    */
   public static int columnMultiple() {
-    return KERNEL.columnMultiple();
+    return 48;
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.backprop.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,40 +17,29 @@ import jdk.incubator.vector.VectorSpecies;
  *       elements of column p of op(A) and issues 12 fused multiply-adds. Rows past m repeat a valid row and are not
  *       stored; the last, partial strip of columns uses masked loads and stores. Strips of 3L columns are the outer
  *       loop, so a strip of B (k x 3L) stays in cache while every row of A passes over it.
- *   <li>A not transposed, B transposed (NT, the weight gradient dW += dOut col^T), k &gt;= 96: dot products along p,
- *       which is contiguous in both operands. A tile of 4 rows of A by 3 rows of B keeps 12 vector partial sums
- *       (lane l sums the products with p = l mod L), the last k mod L products are one masked step, and each
- *       partial-sum vector is then folded by a fixed tree.
- *   <li>NT with k &lt; 96: B^T is copied (k x n, small since k is) and goes through the outer-product kernel.
+ *   <li>A not transposed, B transposed (NT, the weight gradient dW += dOut col^T), k &gt;=
+ *       {@link GemmKernel#LANE_SUMS_FROM_K}: dot products along p, which is contiguous in both operands. A tile of 4
+ *       rows of A by 3 rows of B keeps 12 vectors of partial sums; with 16 / L passes over p they fill the 16 lane
+ *       sums the canonical order asks for, the last k mod 16 products are one masked step per pass, and the lane
+ *       sums are folded by {@link GemmKernel#foldLaneSums}.
+ *   <li>NT with smaller k: B^T is copied (k x n, small since k is) and goes through the outer-product kernel.
  *   <li>Both transposed: not needed by the layers; delegated to {@link ScalarGemm}.
  * </ul>
  *
- * <p>Summation order per element depends on k and the layout alone: (old C, when accumulating) + products in p
- * order, one rounding per fused multiply-add, for the outer-product kernels; L interleaved partial sums folded by
- * a fixed tree, then added to the old C, for the dot-product kernel. It never depends on the JIT tier: no
- * {@code reduceLanes}, whose float order the API leaves to the implementation.
+ * <p>Every element is summed in the canonical order of {@link GemmKernel}, whatever L is: the outer-product
+ * kernels by construction (one fused multiply-add per p, in p order, per lane), the dot-product kernel by its fixed
+ * 16 logical lanes. No {@code reduceLanes}, whose float order the API leaves to the implementation.
  */
 final class PanamaGemm implements GemmKernel {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
-  /** Lane l + d moves to lane l (mod L), for d = L/2, L/4, L/8, L/16: the steps of {@link #fold}. */
-  private static final VectorShuffle<Float> ROTATE_HALF = rotation(L / 2);
-  private static final VectorShuffle<Float> ROTATE_QUARTER = rotation(L / 4);
-  private static final VectorShuffle<Float> ROTATE_EIGHTH = rotation(Math.max(1, L / 8));
-  private static final VectorShuffle<Float> ROTATE_SIXTEENTH = rotation(Math.max(1, L / 16));
-  /**
-   * NT products with k below this copy B^T and use outer products, above it they use dot products (measured on
-   * the weight-gradient shapes: m = 16..32, n = 144). The choice depends on k alone, so an element's value never
-   * depends on m or n.
-   */
-  static final int TRANSPOSE_B_BELOW_K = 96;
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   /** Per-thread buffers, reused from call to call. */
   private static final class Scratch {
-    /** The 12 vectors of partial sums of one dot-product tile. */
-    final float[] sums = new float[12 * L];
+    /** The 12 x 16 partial sums of one dot-product tile. */
+    final float[] sums = new float[12 * LANE_SUMS];
     /** B^T for short NT products; grows to the largest k x n seen. */
     float[] transposed = new float[0];
   }
@@ -60,16 +48,6 @@ final class PanamaGemm implements GemmKernel {
     if (S.vectorBitSize() < 128) {
       throw new UnsupportedOperationException("preferred float vectors are " + S.vectorBitSize() + " bits");
     }
-  }
-
-  private static VectorShuffle<Float> rotation(int d) {
-    return VectorShuffle.fromOp(S, l -> (l + d) % L);
-  }
-
-  /** One strip of the outer-product kernel: n a multiple of it runs no masked column tail. */
-  @Override
-  public int columnMultiple() {
-    return 3 * L;
   }
 
   static String description() {
@@ -84,7 +62,7 @@ final class PanamaGemm implements GemmKernel {
       int aRow = transA ? 1 : lda;
       int aCol = transA ? lda : 1;
       outerProducts(m, n, k, a, aOffset, aRow, aCol, b, bOffset, ldb, bRows, c, cOffset, ldc, accumulate);
-    } else if (!transA && k >= TRANSPOSE_B_BELOW_K) {
+    } else if (!transA && k >= LANE_SUMS_FROM_K) {
       dotProducts(m, n, k, a, aOffset, lda, b, bOffset, ldb, bRows, c, cOffset, ldc, accumulate);
     } else if (!transA) {
       // Short dot products would spend more on folding partial sums than on multiplying: copy B^T (k x n, small
@@ -401,9 +379,15 @@ final class PanamaGemm implements GemmKernel {
 
   // ---- NT: C[i, j] += dot(A[i, :], B[j, :]) ---------------------------------------------------------------------
 
+  /**
+   * The {@link GemmKernel#LANE_SUMS} partial sums of each element, lane l taking the products with p = l (mod 16)
+   * in p order, whatever L is: with L &lt; 16 the lanes are filled in 16 / L passes over p, pass v taking lanes
+   * vL..vL + L - 1 (p = 16t + vL ...), each pass a full tile of 12 accumulators. The rows of A and B a tile reads
+   * (7 rows of k floats) stay in L1 between the passes.
+   */
   private static void dotProducts(int m, int n, int k, float[] a, int aOffset, int lda, float[] b, int bOffset,
       int ldb, int[] bRows, float[] c, int cOffset, int ldc, boolean acc) {
-    int kv = S.loopBound(k);
+    int kv = k - k % LANE_SUMS;
     float[] sums = SCRATCH.get().sums;
     for (int j = 0; j < n; j += 3) {
       int cols = Math.min(3, n - j);
@@ -414,35 +398,41 @@ final class PanamaGemm implements GemmKernel {
       for (int i = 0; i < m; i += 4) {
         int rows = Math.min(4, m - i);
         int a0 = aOffset + i * lda;
-        dot4x3(rows, kv, a, a0, lda, b, b0, b1, b2, sums);
-        if (kv < k) {
-          dotTail4x3(rows, kv, k, a, a0, lda, b, b0, b1, b2, sums);
+        for (int lane = 0; lane < LANE_SUMS; lane += L) {
+          dot4x3(rows, lane, kv, a, a0, lda, b, b0, b1, b2, sums);
+          if (kv + lane < k) {
+            dotTail4x3(rows, kv + lane, k, a, a0, lda, b, b0, b1, b2, sums, lane);
+          }
         }
         int c0 = cOffset + i * ldc + j;
         for (int r = 0; r < rows; r++) {
-          finishRow(r, cols, sums, c, c0 + r * ldc, acc);
+          for (int s = 0; s < cols; s++) {
+            int ci = c0 + r * ldc + s;
+            float sum = GemmKernel.foldLaneSums(sums, (3 * r + s) * LANE_SUMS);
+            c[ci] = acc ? c[ci] + sum : sum;
+          }
         }
       }
     }
   }
 
   /**
-   * Partial dot products over p &lt; kv (a multiple of L) of rows a0 + r * lda of A (r &lt; 4) with the rows of B at
-   * b0, b1, b2, lane l summing the products with p = l (mod L); vector 3r + s goes to sums[(3r + s) L...]. Rows of
-   * A past {@code rows} repeat the first one.
+   * Lanes lane..lane + L - 1 of the partial dot products over p &lt; kv (a multiple of 16) of rows a0 + r * lda of A
+   * (r &lt; 4) with the rows of B at b0, b1, b2: the vector of row r and column s goes to
+   * sums[(3r + s) 16 + lane ...]. Rows of A past {@code rows} repeat the first one.
    *
    * <p>Kept to the vector loop alone: C1, which runs this before C2 has compiled it, gives up on a bigger method
    * ("out of virtual registers"), and then C2 may not compile it for seconds. The partial sums leave through memory
    * because a vector handed to a method that is not inlined is boxed.
    */
-  private static void dot4x3(int rows, int kv, float[] a, int a0, int lda, float[] b, int b0, int b1, int b2,
-      float[] sums) {
+  private static void dot4x3(int rows, int lane, int kv, float[] a, int a0, int lda, float[] b, int b0, int b1,
+      int b2, float[] sums) {
     int a1 = rows > 1 ? a0 + lda : a0;
     int a2 = rows > 2 ? a0 + 2 * lda : a0;
     int a3 = rows > 3 ? a0 + 3 * lda : a0;
     FloatVector s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32;
     s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = s30 = s31 = s32 = FloatVector.zero(S);
-    for (int p = 0; p < kv; p += L) {
+    for (int p = lane; p < kv; p += LANE_SUMS) {
       FloatVector v0 = FloatVector.fromArray(S, b, b0 + p);
       FloatVector v1 = FloatVector.fromArray(S, b, b1 + p);
       FloatVector v2 = FloatVector.fromArray(S, b, b2 + p);
@@ -463,58 +453,38 @@ final class PanamaGemm implements GemmKernel {
       s31 = u.fma(v1, s31);
       s32 = u.fma(v2, s32);
     }
-    s00.intoArray(sums, 0);
-    s01.intoArray(sums, L);
-    s02.intoArray(sums, 2 * L);
-    s10.intoArray(sums, 3 * L);
-    s11.intoArray(sums, 4 * L);
-    s12.intoArray(sums, 5 * L);
-    s20.intoArray(sums, 6 * L);
-    s21.intoArray(sums, 7 * L);
-    s22.intoArray(sums, 8 * L);
-    s30.intoArray(sums, 9 * L);
-    s31.intoArray(sums, 10 * L);
-    s32.intoArray(sums, 11 * L);
-  }
-
-  /** The last k - kv products of a {@link #dot4x3} tile, one masked step added to the partial sums. */
-  private static void dotTail4x3(int rows, int kv, int k, float[] a, int a0, int lda, float[] b, int b0, int b1,
-      int b2, float[] sums) {
-    VectorMask<Float> tail = S.indexInRange(kv, k);
-    FloatVector v0 = FloatVector.fromArray(S, b, b0 + kv, tail);
-    FloatVector v1 = FloatVector.fromArray(S, b, b1 + kv, tail);
-    FloatVector v2 = FloatVector.fromArray(S, b, b2 + kv, tail);
-    for (int r = 0; r < 4; r++) {
-      FloatVector u = FloatVector.fromArray(S, a, (rows > r ? a0 + r * lda : a0) + kv, tail);
-      int at = 3 * r * L;
-      u.fma(v0, FloatVector.fromArray(S, sums, at)).intoArray(sums, at);
-      u.fma(v1, FloatVector.fromArray(S, sums, at + L)).intoArray(sums, at + L);
-      u.fma(v2, FloatVector.fromArray(S, sums, at + 2 * L)).intoArray(sums, at + 2 * L);
-    }
-  }
-
-  /** Row r of a {@link #dot4x3} tile into C: C[ci + s] (+)= the folded partial sums, for s &lt; cols. */
-  private static void finishRow(int r, int cols, float[] sums, float[] c, int ci, boolean acc) {
-    for (int s = 0; s < cols; s++) {
-      float sum = fold(FloatVector.fromArray(S, sums, (3 * r + s) * L));
-      c[ci + s] = acc ? c[ci + s] + sum : sum;
-    }
+    int w = LANE_SUMS;
+    s00.intoArray(sums, lane);
+    s01.intoArray(sums, w + lane);
+    s02.intoArray(sums, 2 * w + lane);
+    s10.intoArray(sums, 3 * w + lane);
+    s11.intoArray(sums, 4 * w + lane);
+    s12.intoArray(sums, 5 * w + lane);
+    s20.intoArray(sums, 6 * w + lane);
+    s21.intoArray(sums, 7 * w + lane);
+    s22.intoArray(sums, 8 * w + lane);
+    s30.intoArray(sums, 9 * w + lane);
+    s31.intoArray(sums, 10 * w + lane);
+    s32.intoArray(sums, 11 * w + lane);
   }
 
   /**
-   * The sum of the lanes by a fixed tree, lane l + L/2 onto lane l, then L/4, ..., 1: lane 0 then holds
-   * ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)) for 8 lanes. Only lanewise adds and permutations, so the
-   * result is the same in every JIT tier (reduceLanes leaves the float order to the implementation).
+   * The products with p = from..min(k, from + L) - 1 of a {@link #dot4x3} tile, one masked step added to lanes
+   * lane..lane + L - 1 of the partial sums. Masked-off lanes add fma(0, 0, s) = s: a partial sum is never -0 (it
+   * starts at +0, and a sum of two floats is -0 only when both are).
    */
-  private static float fold(FloatVector v) {
-    v = v.add(v.rearrange(ROTATE_HALF));
-    v = v.add(v.rearrange(ROTATE_QUARTER));
-    if (L >= 8) {
-      v = v.add(v.rearrange(ROTATE_EIGHTH));
+  private static void dotTail4x3(int rows, int from, int k, float[] a, int a0, int lda, float[] b, int b0, int b1,
+      int b2, float[] sums, int lane) {
+    VectorMask<Float> tail = S.indexInRange(from, k);
+    FloatVector v0 = FloatVector.fromArray(S, b, b0 + from, tail);
+    FloatVector v1 = FloatVector.fromArray(S, b, b1 + from, tail);
+    FloatVector v2 = FloatVector.fromArray(S, b, b2 + from, tail);
+    for (int r = 0; r < 4; r++) {
+      FloatVector u = FloatVector.fromArray(S, a, (rows > r ? a0 + r * lda : a0) + from, tail);
+      int at = 3 * r * LANE_SUMS + lane;
+      u.fma(v0, FloatVector.fromArray(S, sums, at)).intoArray(sums, at);
+      u.fma(v1, FloatVector.fromArray(S, sums, at + LANE_SUMS)).intoArray(sums, at + LANE_SUMS);
+      u.fma(v2, FloatVector.fromArray(S, sums, at + 2 * LANE_SUMS)).intoArray(sums, at + 2 * LANE_SUMS);
     }
-    if (L >= 16) {
-      v = v.add(v.rearrange(ROTATE_SIXTEENTH));
-    }
-    return v.lane(0);
   }
 }

@@ -26,10 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <ul>
  *   <li>Selections (ReLU, the max-pool winner) are a compare and a blend: no branch to mispredict.
- *   <li>Sums widen DL floats at a time to doubles (DL: the preferred double vector's lanes) into two accumulators
- *       that take a run's vectors in turn; the last length mod DL elements of each run go to a scalar double, in
- *       order. At the end the two accumulators are added, their lanes folded in lane order, and the scalar part
- *       added last: an order fixed by the run count and length.
+ *   <li>Sums widen DL floats at a time to doubles (DL: the preferred double vector's lanes) into 16 / DL vector
+ *       accumulators that hold the 16 lane sums of the canonical order ({@link PointwiseKernel}); the last length
+ *       mod 16 elements of each run go to the scalar tail sum, in order.
  *   <li>The keep mask runs SplitMix64 on long lanes and compares the top 53 bits with {@code ceil(p·2^53)}, the
  *       same test as {@code Rng.doubleAt(key, u) >= p} without converting to double.
  *   <li>2x2 max pooling: two loads per input row give L windows; a two-vector shuffle splits their even and odd
@@ -52,6 +51,8 @@ final class PanamaPointwise implements PointwiseKernel {
   /** Floats with as many lanes as {@link #LS}: the mask entries of one vector of random numbers. */
   private static final VectorSpecies<Float> LF = VectorSpecies.of(float.class, VectorShape.forBitSize(LL * 32));
   private static final FloatVector ZERO = FloatVector.zero(S);
+  /** Scratch for folding the lane sums: 2 x 16 doubles per thread. */
+  private static final ThreadLocal<double[]> LANE_SUMS = ThreadLocal.withInitial(() -> new double[2 * LANES]);
 
   private static final boolean POOL_VECTORS = L >= 8;
   private static final VectorSpecies<Integer> PI = S.withLanes(int.class);
@@ -159,63 +160,93 @@ final class PanamaPointwise implements PointwiseKernel {
     return (DoubleVector) v.convertShape(F2D, D, 0);
   }
 
-  /** Lane 0 + lane 1 + ... in this order. */
-  private static double fold(DoubleVector v) {
-    double sum = v.lane(0);
-    for (int l = 1; l < DL; l++) {
-      sum += v.lane(l);
+  /**
+   * Lane sums l·DL..l·DL + DL - 1 (of 16) are vector l of a sum's accumulators: 2, 4 or 8 vectors. The loops below
+   * keep 8 accumulators and use the first V; the tests on V are constant, so C2 drops the unused ones.
+   */
+  private static final int V = LANES / DL;
+
+  /** Accumulators a0..a7 (the first V of them) into lanes[at..at + 16), then their canonical fold. */
+  private static double fold(double[] lanes, int at, DoubleVector a0, DoubleVector a1, DoubleVector a2,
+      DoubleVector a3, DoubleVector a4, DoubleVector a5, DoubleVector a6, DoubleVector a7) {
+    a0.intoArray(lanes, at);
+    a1.intoArray(lanes, at + DL);
+    if (V > 2) {
+      a2.intoArray(lanes, at + 2 * DL);
+      a3.intoArray(lanes, at + 3 * DL);
     }
-    return sum;
+    if (V > 4) {
+      a4.intoArray(lanes, at + 4 * DL);
+      a5.intoArray(lanes, at + 5 * DL);
+      a6.intoArray(lanes, at + 6 * DL);
+      a7.intoArray(lanes, at + 7 * DL);
+    }
+    return PointwiseKernel.foldLanes(lanes, at);
   }
 
   @Override
   public double sum(float[] x, int offset, int rows, int stride, int length) {
-    DoubleVector s0 = DoubleVector.zero(D);
-    DoubleVector s1 = DoubleVector.zero(D);
+    DoubleVector a0, a1, a2, a3, a4, a5, a6, a7;
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = DoubleVector.zero(D);
     double tail = 0;
+    int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
-      int i = 0;
-      for (; i <= length - 2 * DL; i += 2 * DL) {
-        s0 = s0.add(widened(x, row + i));
-        s1 = s1.add(widened(x, row + i + DL));
+      for (int i = row, end = row + whole; i < end; i += LANES) {
+        a0 = a0.add(widened(x, i));
+        a1 = a1.add(widened(x, i + DL));
+        if (V > 2) {
+          a2 = a2.add(widened(x, i + 2 * DL));
+          a3 = a3.add(widened(x, i + 3 * DL));
+        }
+        if (V > 4) {
+          a4 = a4.add(widened(x, i + 4 * DL));
+          a5 = a5.add(widened(x, i + 5 * DL));
+          a6 = a6.add(widened(x, i + 6 * DL));
+          a7 = a7.add(widened(x, i + 7 * DL));
+        }
       }
-      if (i <= length - DL) {
-        s0 = s0.add(widened(x, row + i));
-        i += DL;
-      }
-      for (; i < length; i++) {
-        tail += x[row + i];
+      for (int i = row + whole, end = row + length; i < end; i++) {
+        tail += x[i];
       }
     }
-    return fold(s0.add(s1)) + tail;
+    return fold(LANE_SUMS.get(), 0, a0, a1, a2, a3, a4, a5, a6, a7) + tail;
   }
 
   @Override
   public double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length) {
-    DoubleVector s0 = DoubleVector.zero(D);
-    DoubleVector s1 = DoubleVector.zero(D);
+    DoubleVector a0, a1, a2, a3, a4, a5, a6, a7;
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = DoubleVector.zero(D);
     double tail = 0;
+    int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
-      int i = 0;
-      for (; i <= length - 2 * DL; i += 2 * DL) {
-        DoubleVector d0 = widened(x, row + i).sub(mean);
-        DoubleVector d1 = widened(x, row + i + DL).sub(mean);
-        s0 = d0.fma(d0, s0);
-        s1 = d1.fma(d1, s1);
+      for (int i = row, end = row + whole; i < end; i += LANES) {
+        a0 = squaredDeviation(x, i, mean, a0);
+        a1 = squaredDeviation(x, i + DL, mean, a1);
+        if (V > 2) {
+          a2 = squaredDeviation(x, i + 2 * DL, mean, a2);
+          a3 = squaredDeviation(x, i + 3 * DL, mean, a3);
+        }
+        if (V > 4) {
+          a4 = squaredDeviation(x, i + 4 * DL, mean, a4);
+          a5 = squaredDeviation(x, i + 5 * DL, mean, a5);
+          a6 = squaredDeviation(x, i + 6 * DL, mean, a6);
+          a7 = squaredDeviation(x, i + 7 * DL, mean, a7);
+        }
       }
-      if (i <= length - DL) {
-        DoubleVector d0 = widened(x, row + i).sub(mean);
-        s0 = d0.fma(d0, s0);
-        i += DL;
-      }
-      for (; i < length; i++) {
-        double d = x[row + i] - mean;
-        tail += d * d;
+      for (int i = row + whole, end = row + length; i < end; i++) {
+        double d = x[i] - mean;
+        tail = Math.fma(d, d, tail);
       }
     }
-    return fold(s0.add(s1)) + tail;
+    return fold(LANE_SUMS.get(), 0, a0, a1, a2, a3, a4, a5, a6, a7) + tail;
+  }
+
+  /** acc + (x[i..i + DL) − mean)², one fused multiply-add per lane. */
+  private static DoubleVector squaredDeviation(float[] x, int i, double mean, DoubleVector acc) {
+    DoubleVector d = widened(x, i).sub(mean);
+    return d.fma(d, acc);
   }
 
   @Override
@@ -235,39 +266,50 @@ final class PanamaPointwise implements PointwiseKernel {
   @Override
   public void batchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows, int stride,
       int length, double[] sums, int at) {
-    DoubleVector dy0 = DoubleVector.zero(D);
-    DoubleVector dy1 = DoubleVector.zero(D);
-    DoubleVector p0 = DoubleVector.zero(D);
-    DoubleVector p1 = DoubleVector.zero(D);
+    DoubleVector g0, g1, g2, g3, g4, g5, g6, g7; // Σ dy
+    DoubleVector p0, p1, p2, p3, p4, p5, p6, p7; // Σ dy·x̂
+    g0 = g1 = g2 = g3 = g4 = g5 = g6 = g7 = p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = DoubleVector.zero(D);
     double dyTail = 0;
-    double pTail = 0;
+    double productTail = 0;
+    int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
-      int i = 0;
-      for (; i <= length - 2 * DL; i += 2 * DL) {
-        FloatVector g0 = FloatVector.fromArray(DF, dy, row + i);
-        FloatVector g1 = FloatVector.fromArray(DF, dy, row + i + DL);
-        FloatVector xhat0 = FloatVector.fromArray(DF, x, row + i).sub(mean).mul(rstd);
-        FloatVector xhat1 = FloatVector.fromArray(DF, x, row + i + DL).sub(mean).mul(rstd);
-        dy0 = dy0.add(widen(g0));
-        dy1 = dy1.add(widen(g1));
-        p0 = p0.add(widen(g0.mul(xhat0)));
-        p1 = p1.add(widen(g1.mul(xhat1)));
+      for (int i = row, end = row + whole; i < end; i += LANES) {
+        g0 = g0.add(widened(dy, i));
+        p0 = p0.add(product(dy, x, i, mean, rstd));
+        g1 = g1.add(widened(dy, i + DL));
+        p1 = p1.add(product(dy, x, i + DL, mean, rstd));
+        if (V > 2) {
+          g2 = g2.add(widened(dy, i + 2 * DL));
+          p2 = p2.add(product(dy, x, i + 2 * DL, mean, rstd));
+          g3 = g3.add(widened(dy, i + 3 * DL));
+          p3 = p3.add(product(dy, x, i + 3 * DL, mean, rstd));
+        }
+        if (V > 4) {
+          g4 = g4.add(widened(dy, i + 4 * DL));
+          p4 = p4.add(product(dy, x, i + 4 * DL, mean, rstd));
+          g5 = g5.add(widened(dy, i + 5 * DL));
+          p5 = p5.add(product(dy, x, i + 5 * DL, mean, rstd));
+          g6 = g6.add(widened(dy, i + 6 * DL));
+          p6 = p6.add(product(dy, x, i + 6 * DL, mean, rstd));
+          g7 = g7.add(widened(dy, i + 7 * DL));
+          p7 = p7.add(product(dy, x, i + 7 * DL, mean, rstd));
+        }
       }
-      if (i <= length - DL) {
-        FloatVector g0 = FloatVector.fromArray(DF, dy, row + i);
-        FloatVector xhat0 = FloatVector.fromArray(DF, x, row + i).sub(mean).mul(rstd);
-        dy0 = dy0.add(widen(g0));
-        p0 = p0.add(widen(g0.mul(xhat0)));
-        i += DL;
-      }
-      for (; i < length; i++) {
-        dyTail += dy[row + i];
-        pTail += dy[row + i] * ((x[row + i] - mean) * rstd);
+      for (int i = row + whole, end = row + length; i < end; i++) {
+        dyTail += dy[i];
+        productTail += dy[i] * ((x[i] - mean) * rstd);
       }
     }
-    sums[at] = fold(dy0.add(dy1)) + dyTail;
-    sums[at + 1] = fold(p0.add(p1)) + pTail;
+    double[] lanes = LANE_SUMS.get();
+    sums[at] = fold(lanes, 0, g0, g1, g2, g3, g4, g5, g6, g7) + dyTail;
+    sums[at + 1] = fold(lanes, LANES, p0, p1, p2, p3, p4, p5, p6, p7) + productTail;
+  }
+
+  /** dy·x̂ of DL elements from i, x̂ = (x − mean)·rstd, each product rounded to float, widened to double. */
+  private static DoubleVector product(float[] dy, float[] x, int i, float mean, float rstd) {
+    FloatVector xhat = FloatVector.fromArray(DF, x, i).sub(mean).mul(rstd);
+    return widen(FloatVector.fromArray(DF, dy, i).mul(xhat));
   }
 
   @Override

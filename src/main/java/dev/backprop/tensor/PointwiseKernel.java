@@ -8,8 +8,17 @@ package dev.backprop.tensor;
  * <p>A "rows" argument list {@code (offset, rows, stride, length)} names {@code rows} runs of {@code length}
  * consecutive elements, run r starting at {@code offset + r * stride}: one channel of an NCHW tensor is
  * {@code (c * H * W, N, C * H * W, H * W)}.
+ *
+ * <p><b>The canonical order of the sums</b>, the same in every implementation and at every vector width: each
+ * run is cut into blocks of {@link #LANES} elements from its start; element b·16 + l of a run in a whole block goes
+ * to lane sum l, the last length mod 16 elements of every run to one tail sum, all in run order and element order;
+ * the result is {@link #foldLanes}(lanes) + tail. The lane and tail sums are doubles starting at +0, and each
+ * update is one rounding: an add of the term, or a fused multiply-add for the squared deviations.
  */
 interface PointwiseKernel {
+
+  /** The number of double lane sums: one 512-bit vector pair, four 256-bit vectors, eight 128-bit ones. */
+  int LANES = 16;
 
   void relu(float[] x, float[] y, int from, int to);
 
@@ -41,4 +50,13 @@ interface PointwiseKernel {
   void maxPool2x2(float[] x, float[] y, byte[] window, int from, int to, int h, int w);
 
   void maxPool2x2Backward(float[] dy, byte[] window, float[] dx, int from, int to, int h, int w);
+
+  /** The 16 lane sums s[at..at + 15] by the tree of {@link GemmKernel#foldLaneSums}, in double. */
+  static double foldLanes(double[] s, int at) {
+    double t0 = (s[at] + s[at + 8]) + (s[at + 4] + s[at + 12]);
+    double t2 = (s[at + 2] + s[at + 10]) + (s[at + 6] + s[at + 14]);
+    double t1 = (s[at + 1] + s[at + 9]) + (s[at + 5] + s[at + 13]);
+    double t3 = (s[at + 3] + s[at + 11]) + (s[at + 7] + s[at + 15]);
+    return (t0 + t2) + (t1 + t3);
+  }
 }

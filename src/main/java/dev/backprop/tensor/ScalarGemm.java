@@ -1,15 +1,17 @@
 package dev.backprop.tensor;
 
+import java.util.Arrays;
+
 /**
  * Plain-Java {@link GemmKernel}: the fallback when the Vector API is not usable, and the second opinion the vector
  * kernel is compared with in the tests.
  *
- * <p>Every element is summed in one fixed order: the old value of C first (when accumulating), then the products
- * for p = 0, 1, ..., k-1, each rounded to float before it is added (Java never fuses {@code x * y + s}). One
- * loop nest serves all four layouts, strided or row-offset B alike: op(A) through strides, op(B) through a table
- * of offsets by p and one by j. It computes 4 x 4 tiles of C in 16 local accumulators, so each step over p loads 4
- * elements of op(A) and 4 of op(B) for 16 multiply-adds; rows and columns left over past the tiles are single dot
- * products in the same order, so an element's value never depends on its position.
+ * <p>Every element is summed in the canonical order of {@link GemmKernel}, with {@link Math#fma} (an intrinsic
+ * wherever the CPU has the instruction; elsewhere exact but slow). One loop nest serves all four layouts, strided
+ * or row-offset B alike: op(A) through strides, op(B) through a table of offsets by p and one by j. It computes
+ * 4 x 4 tiles of C in 16 local accumulators, so each step over p loads 4 elements of op(A) and 4 of op(B) for 16
+ * multiply-adds; rows and columns left over past the tiles are single chains in the same order. Long NT products
+ * keep their 16 lane sums per element in a per-thread array.
  */
 final class ScalarGemm implements GemmKernel {
 
@@ -18,11 +20,8 @@ final class ScalarGemm implements GemmKernel {
   private static final StrideTable CONSECUTIVE = new StrideTable();
   /** {0, ldb, 2 ldb, ...}: the row starts of a strided B. */
   private static final StrideTable STRIDED = new StrideTable();
-
-  @Override
-  public int columnMultiple() {
-    return 4;
-  }
+  /** The 16 lane sums of one element of a long NT product. */
+  private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[LANE_SUMS]);
 
   private ScalarGemm() {}
 
@@ -36,6 +35,18 @@ final class ScalarGemm implements GemmKernel {
     int[] rowStarts = bRows != null ? bRows : STRIDED.of(transB ? n : k, ldb);
     int[] pOffsets = transB ? CONSECUTIVE.of(k, 1) : rowStarts;
     int[] jOffsets = transB ? rowStarts : CONSECUTIVE.of(n, 1);
+    if (transB && !transA && k >= LANE_SUMS_FROM_K) {
+      float[] lanes = LANES.get();
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          laneSums(k, a, aOffset + i * aRow, aCol, b, bOffset + jOffsets[j], lanes);
+          int ci = cOffset + i * ldc + j;
+          float sum = GemmKernel.foldLaneSums(lanes, 0);
+          c[ci] = accumulate ? c[ci] + sum : sum;
+        }
+      }
+      return;
+    }
     int i = 0;
     for (; i + 4 <= m; i += 4) {
       int j = 0;
@@ -58,12 +69,20 @@ final class ScalarGemm implements GemmKernel {
     }
   }
 
+  /** The 16 lane sums of row ai (step aCol) of A with row bj of B (contiguous), into lanes[0..15]. */
+  private static void laneSums(int k, float[] a, int ai, int aCol, float[] b, int bj, float[] lanes) {
+    Arrays.fill(lanes, 0f);
+    for (int p = 0; p < k; p++) {
+      lanes[p % LANE_SUMS] = Math.fma(a[ai + p * aCol], b[bj + p], lanes[p % LANE_SUMS]);
+    }
+  }
+
   /** C[ci] (+)= row of op(A) at ai (step aCol) times the column of op(B) at b[bj + pOffsets[p]]. */
   private static void dot(int k, float[] a, int ai, int aCol, float[] b, int[] pOffsets, int bj, float[] c, int ci,
       boolean acc) {
     float s = acc ? c[ci] : 0f;
     for (int p = 0; p < k; p++) {
-      s += a[ai + p * aCol] * b[bj + pOffsets[p]];
+      s = Math.fma(a[ai + p * aCol], b[bj + pOffsets[p]], s);
     }
     c[ci] = s;
   }
@@ -108,22 +127,22 @@ final class ScalarGemm implements GemmKernel {
       float b1p = b[bj1 + pb];
       float b2p = b[bj2 + pb];
       float b3p = b[bj3 + pb];
-      x00 += a0p * b0p;
-      x01 += a0p * b1p;
-      x02 += a0p * b2p;
-      x03 += a0p * b3p;
-      x10 += a1p * b0p;
-      x11 += a1p * b1p;
-      x12 += a1p * b2p;
-      x13 += a1p * b3p;
-      x20 += a2p * b0p;
-      x21 += a2p * b1p;
-      x22 += a2p * b2p;
-      x23 += a2p * b3p;
-      x30 += a3p * b0p;
-      x31 += a3p * b1p;
-      x32 += a3p * b2p;
-      x33 += a3p * b3p;
+      x00 = Math.fma(a0p, b0p, x00);
+      x01 = Math.fma(a0p, b1p, x01);
+      x02 = Math.fma(a0p, b2p, x02);
+      x03 = Math.fma(a0p, b3p, x03);
+      x10 = Math.fma(a1p, b0p, x10);
+      x11 = Math.fma(a1p, b1p, x11);
+      x12 = Math.fma(a1p, b2p, x12);
+      x13 = Math.fma(a1p, b3p, x13);
+      x20 = Math.fma(a2p, b0p, x20);
+      x21 = Math.fma(a2p, b1p, x21);
+      x22 = Math.fma(a2p, b2p, x22);
+      x23 = Math.fma(a2p, b3p, x23);
+      x30 = Math.fma(a3p, b0p, x30);
+      x31 = Math.fma(a3p, b1p, x31);
+      x32 = Math.fma(a3p, b2p, x32);
+      x33 = Math.fma(a3p, b3p, x33);
     }
     c[c0] = x00;
     c[c0 + 1] = x01;

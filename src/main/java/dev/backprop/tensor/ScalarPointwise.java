@@ -4,12 +4,13 @@ import java.util.Arrays;
 
 /**
  * Plain-Java {@link PointwiseKernel}: the loops as the definitions in {@link Pointwise} read. The fallback when the
- * Vector API is not usable, and the second opinion the vector kernel is compared with in the tests. Sums run
- * element by element, run by run, in one double.
+ * Vector API is not usable, and the second opinion the vector kernel is compared with in the tests. Sums keep
+ * their 16 lane sums (see {@link PointwiseKernel}) in a per-thread array.
  */
 final class ScalarPointwise implements PointwiseKernel {
 
   static final ScalarPointwise INSTANCE = new ScalarPointwise();
+  private static final ThreadLocal<double[]> LANE_SUMS = ThreadLocal.withInitial(() -> new double[2 * LANES]);
 
   private ScalarPointwise() {}
 
@@ -64,25 +65,38 @@ final class ScalarPointwise implements PointwiseKernel {
 
   @Override
   public double sum(float[] x, int offset, int rows, int stride, int length) {
-    double sum = 0;
+    double[] lanes = zeroedLanes();
+    double tail = 0;
+    int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
-      for (int i = offset + r * stride, end = i + length; i < end; i++) {
-        sum += x[i];
+      int row = offset + r * stride;
+      for (int i = 0; i < whole; i++) {
+        lanes[i % LANES] += x[row + i];
+      }
+      for (int i = whole; i < length; i++) {
+        tail += x[row + i];
       }
     }
-    return sum;
+    return PointwiseKernel.foldLanes(lanes, 0) + tail;
   }
 
   @Override
   public double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length) {
-    double sum = 0;
+    double[] lanes = zeroedLanes();
+    double tail = 0;
+    int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
-      for (int i = offset + r * stride, end = i + length; i < end; i++) {
-        double d = x[i] - mean;
-        sum += d * d;
+      int row = offset + r * stride;
+      for (int i = 0; i < whole; i++) {
+        double d = x[row + i] - mean;
+        lanes[i % LANES] = Math.fma(d, d, lanes[i % LANES]);
+      }
+      for (int i = whole; i < length; i++) {
+        double d = x[row + i] - mean;
+        tail = Math.fma(d, d, tail);
       }
     }
-    return sum;
+    return PointwiseKernel.foldLanes(lanes, 0) + tail;
   }
 
   @Override
@@ -98,16 +112,30 @@ final class ScalarPointwise implements PointwiseKernel {
   @Override
   public void batchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows, int stride,
       int length, double[] sums, int at) {
-    double sumDy = 0;
-    double sumDyXhat = 0;
+    double[] lanes = zeroedLanes(); // Σ dy in 0..15, Σ dy·x̂ in 16..31
+    double dyTail = 0;
+    double productTail = 0;
+    int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
-      for (int i = offset + r * stride, end = i + length; i < end; i++) {
-        sumDy += dy[i];
-        sumDyXhat += dy[i] * ((x[i] - mean) * rstd);
+      int row = offset + r * stride;
+      for (int i = 0; i < whole; i++) {
+        lanes[i % LANES] += dy[row + i];
+        lanes[LANES + i % LANES] += dy[row + i] * ((x[row + i] - mean) * rstd);
+      }
+      for (int i = whole; i < length; i++) {
+        dyTail += dy[row + i];
+        productTail += dy[row + i] * ((x[row + i] - mean) * rstd);
       }
     }
-    sums[at] = sumDy;
-    sums[at + 1] = sumDyXhat;
+    sums[at] = PointwiseKernel.foldLanes(lanes, 0) + dyTail;
+    sums[at + 1] = PointwiseKernel.foldLanes(lanes, LANES) + productTail;
+  }
+
+  /** This thread's 2 x 16 lane sums, zeroed. */
+  private static double[] zeroedLanes() {
+    double[] lanes = LANE_SUMS.get();
+    Arrays.fill(lanes, 0);
+    return lanes;
   }
 
   @Override
