@@ -16,8 +16,8 @@ package dev.backprop.tensor;
  * rounding):
  * <ul>
  *   <li>A not transposed, B transposed, k &gt;= {@link #LANE_SUMS_FROM_K} (long dot products, whose products are
- *       contiguous in both operands): {@link #LANE_SUMS} lane sums, s_l = fma chain from +0 over p = l, l + 16,
- *       l + 32, ... &lt; k in increasing p; then C[i, j] = c0 + {@link #foldLaneSums}(s) (c0 omitted when not
+ *       contiguous in both operands): {@link #LANE_SUMS} lane sums, s_l = fma chain from +0 over p = l, l + 8,
+ *       l + 16, ... &lt; k in increasing p; then C[i, j] = c0 + {@link #foldLaneSums}(s) (c0 omitted when not
  *       accumulating).
  *   <li>every other layout and length: C[i, j] = fma(op(A)[i, k-1], op(B)[k-1, j], ... fma(op(A)[i, 0],
  *       op(B)[0, j], c0)): one chain in p order.
@@ -28,8 +28,12 @@ package dev.backprop.tensor;
  */
 interface GemmKernel {
 
-  /** The number of lane sums of a long NT product: one 512-bit vector, two 256-bit, four 128-bit. */
-  int LANE_SUMS = 16;
+  /**
+   * The number of lane sums of a long NT product: one 256-bit vector. The vector kernel runs them at 256 bits on
+   * 512-bit machines too, where they were faster (88 against 71-77 GFLOP/s on NT 16x144x528, Zen 5), and in two
+   * passes of 128 bits where vectors are that short.
+   */
+  int LANE_SUMS = 8;
   /**
    * NT products with k at least this sum in lane sums; shorter ones in one chain (the vector kernel copies B^T
    * for them and runs its outer products: folding lane sums would cost more than the products, measured on the
@@ -46,15 +50,10 @@ interface GemmKernel {
   }
 
   /**
-   * The sum of the 16 lane sums s[at..at + 15] by a fixed tree: s_l + s_(l+8), then the same with 4, 2 and 1,
-   * i.e. (((s0 + s8) + (s4 + s12)) + ((s2 + s10) + (s6 + s14))) + (((s1 + s9) + (s5 + s13)) + ((s3 + s11) +
-   * (s7 + s15))).
+   * The sum of the 8 lane sums s[at..at + 7] by a fixed tree: s_l + s_(l+4), then the same with 2 and 1, i.e.
+   * ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)).
    */
   static float foldLaneSums(float[] s, int at) {
-    float t0 = (s[at] + s[at + 8]) + (s[at + 4] + s[at + 12]);
-    float t2 = (s[at + 2] + s[at + 10]) + (s[at + 6] + s[at + 14]);
-    float t1 = (s[at + 1] + s[at + 9]) + (s[at + 5] + s[at + 13]);
-    float t3 = (s[at + 3] + s[at + 11]) + (s[at + 7] + s[at + 15]);
-    return (t0 + t2) + (t1 + t3);
+    return ((s[at] + s[at + 4]) + (s[at + 2] + s[at + 6])) + ((s[at + 1] + s[at + 5]) + (s[at + 3] + s[at + 7]));
   }
 }

@@ -2,6 +2,7 @@ package dev.backprop.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,26 +20,33 @@ import jdk.incubator.vector.VectorSpecies;
  *       loop, so a strip of B (k x 3L) stays in cache while every row of A passes over it.
  *   <li>A not transposed, B transposed (NT, the weight gradient dW += dOut col^T), k &gt;=
  *       {@link GemmKernel#LANE_SUMS_FROM_K}: dot products along p, which is contiguous in both operands. A tile of 4
- *       rows of A by 3 rows of B keeps 12 vectors of partial sums; with 16 / L passes over p they fill the 16 lane
- *       sums the canonical order asks for, the last k mod 16 products are one masked step per pass, and the lane
- *       sums are folded by {@link GemmKernel#foldLaneSums}.
+ *       rows of A by 3 rows of B keeps 12 vectors of 8 lanes (256 bits, also on 512-bit machines) of partial sums,
+ *       the 8 lane sums the canonical order asks for (with 128-bit vectors in two passes over p); the last k mod 8
+ *       products are one masked step, and the lane sums are folded by {@link GemmKernel#foldLaneSums}'s tree.
  *   <li>NT with smaller k: B^T is copied (k x n, small since k is) and goes through the outer-product kernel.
  *   <li>Both transposed: not needed by the layers; delegated to {@link ScalarGemm}.
  * </ul>
  *
  * <p>Every element is summed in the canonical order of {@link GemmKernel}, whatever L is: the outer-product
  * kernels by construction (one fused multiply-add per p, in p order, per lane), the dot-product kernel by its fixed
- * 16 logical lanes. No {@code reduceLanes}, whose float order the API leaves to the implementation.
+ * 8 lanes. No {@code reduceLanes}, whose float order the API leaves to the implementation.
  */
 final class PanamaGemm implements GemmKernel {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
+  /** The dot-product kernel's vectors: 8 lanes (256 bits), or 4 where the preferred vectors are 128 bits. */
+  private static final VectorSpecies<Float> DS = L >= LANE_SUMS ? FloatVector.SPECIES_256 : S;
+  private static final int DL = DS.length();
+  /** Lane l + d moves to lane l (mod DL): the in-vector steps of the lane-sum fold. */
+  private static final VectorShuffle<Float> ROTATE_FOUR = rotation(Math.min(4, DL / 2));
+  private static final VectorShuffle<Float> ROTATE_TWO = rotation(2);
+  private static final VectorShuffle<Float> ROTATE_ONE = rotation(1);
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   /** Per-thread buffers, reused from call to call. */
   private static final class Scratch {
-    /** The 12 x 16 partial sums of one dot-product tile. */
+    /** The 12 x 8 lane sums of one dot-product tile. */
     final float[] sums = new float[12 * LANE_SUMS];
     /** B^T for short NT products; grows to the largest k x n seen. */
     float[] transposed = new float[0];
@@ -48,6 +56,10 @@ final class PanamaGemm implements GemmKernel {
     if (S.vectorBitSize() < 128) {
       throw new UnsupportedOperationException("preferred float vectors are " + S.vectorBitSize() + " bits");
     }
+  }
+
+  private static VectorShuffle<Float> rotation(int d) {
+    return VectorShuffle.fromOp(DS, l -> (l + d) % DL);
   }
 
   static String description() {
@@ -380,9 +392,9 @@ final class PanamaGemm implements GemmKernel {
   // ---- NT: C[i, j] += dot(A[i, :], B[j, :]) ---------------------------------------------------------------------
 
   /**
-   * The {@link GemmKernel#LANE_SUMS} partial sums of each element, lane l taking the products with p = l (mod 16)
-   * in p order, whatever L is: with L &lt; 16 the lanes are filled in 16 / L passes over p, pass v taking lanes
-   * vL..vL + L - 1 (p = 16t + vL ...), each pass a full tile of 12 accumulators. The rows of A and B a tile reads
+   * The {@link GemmKernel#LANE_SUMS} lane sums of each element, lane l taking the products with p = l (mod 8) in
+   * p order, in vectors of DL = 8 lanes (4 where vectors are 128 bits: then 2 passes over p, pass v filling lanes
+   * 4v..4v + 3 from p = 8t + 4v ...). Each pass is a full tile of 12 accumulators; the rows of A and B a tile reads
    * (7 rows of k floats) stay in L1 between the passes.
    */
   private static void dotProducts(int m, int n, int k, float[] a, int aOffset, int lda, float[] b, int bOffset,
@@ -398,7 +410,7 @@ final class PanamaGemm implements GemmKernel {
       for (int i = 0; i < m; i += 4) {
         int rows = Math.min(4, m - i);
         int a0 = aOffset + i * lda;
-        for (int lane = 0; lane < LANE_SUMS; lane += L) {
+        for (int lane = 0; lane < LANE_SUMS; lane += DL) {
           dot4x3(rows, lane, kv, a, a0, lda, b, b0, b1, b2, sums);
           if (kv + lane < k) {
             dotTail4x3(rows, kv + lane, k, a, a0, lda, b, b0, b1, b2, sums, lane);
@@ -408,7 +420,7 @@ final class PanamaGemm implements GemmKernel {
         for (int r = 0; r < rows; r++) {
           for (int s = 0; s < cols; s++) {
             int ci = c0 + r * ldc + s;
-            float sum = GemmKernel.foldLaneSums(sums, (3 * r + s) * LANE_SUMS);
+            float sum = foldLaneSums(sums, (3 * r + s) * LANE_SUMS);
             c[ci] = acc ? c[ci] + sum : sum;
           }
         }
@@ -417,9 +429,9 @@ final class PanamaGemm implements GemmKernel {
   }
 
   /**
-   * Lanes lane..lane + L - 1 of the partial dot products over p &lt; kv (a multiple of 16) of rows a0 + r * lda of A
-   * (r &lt; 4) with the rows of B at b0, b1, b2: the vector of row r and column s goes to
-   * sums[(3r + s) 16 + lane ...]. Rows of A past {@code rows} repeat the first one.
+   * Lanes lane..lane + DL - 1 of the partial dot products over p &lt; kv (a multiple of 8) of rows a0 + r * lda of
+   * A (r &lt; 4) with the rows of B at b0, b1, b2: the vector of row r and column s goes to
+   * sums[(3r + s) 8 + lane ...]. Rows of A past {@code rows} repeat the first one.
    *
    * <p>Kept to the vector loop alone: C1, which runs this before C2 has compiled it, gives up on a bigger method
    * ("out of virtual registers"), and then C2 may not compile it for seconds. The partial sums leave through memory
@@ -431,24 +443,24 @@ final class PanamaGemm implements GemmKernel {
     int a2 = rows > 2 ? a0 + 2 * lda : a0;
     int a3 = rows > 3 ? a0 + 3 * lda : a0;
     FloatVector s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32;
-    s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = s30 = s31 = s32 = FloatVector.zero(S);
+    s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = s30 = s31 = s32 = FloatVector.zero(DS);
     for (int p = lane; p < kv; p += LANE_SUMS) {
-      FloatVector v0 = FloatVector.fromArray(S, b, b0 + p);
-      FloatVector v1 = FloatVector.fromArray(S, b, b1 + p);
-      FloatVector v2 = FloatVector.fromArray(S, b, b2 + p);
-      FloatVector u = FloatVector.fromArray(S, a, a0 + p);
+      FloatVector v0 = FloatVector.fromArray(DS, b, b0 + p);
+      FloatVector v1 = FloatVector.fromArray(DS, b, b1 + p);
+      FloatVector v2 = FloatVector.fromArray(DS, b, b2 + p);
+      FloatVector u = FloatVector.fromArray(DS, a, a0 + p);
       s00 = u.fma(v0, s00);
       s01 = u.fma(v1, s01);
       s02 = u.fma(v2, s02);
-      u = FloatVector.fromArray(S, a, a1 + p);
+      u = FloatVector.fromArray(DS, a, a1 + p);
       s10 = u.fma(v0, s10);
       s11 = u.fma(v1, s11);
       s12 = u.fma(v2, s12);
-      u = FloatVector.fromArray(S, a, a2 + p);
+      u = FloatVector.fromArray(DS, a, a2 + p);
       s20 = u.fma(v0, s20);
       s21 = u.fma(v1, s21);
       s22 = u.fma(v2, s22);
-      u = FloatVector.fromArray(S, a, a3 + p);
+      u = FloatVector.fromArray(DS, a, a3 + p);
       s30 = u.fma(v0, s30);
       s31 = u.fma(v1, s31);
       s32 = u.fma(v2, s32);
@@ -469,22 +481,40 @@ final class PanamaGemm implements GemmKernel {
   }
 
   /**
-   * The products with p = from..min(k, from + L) - 1 of a {@link #dot4x3} tile, one masked step added to lanes
-   * lane..lane + L - 1 of the partial sums. Masked-off lanes add fma(0, 0, s) = s: a partial sum is never -0 (it
+   * The products with p = from..min(k, from + DL) - 1 of a {@link #dot4x3} tile, one masked step added to lanes
+   * lane..lane + DL - 1 of the partial sums. Masked-off lanes add fma(0, 0, s) = s: a partial sum is never -0 (it
    * starts at +0, and a sum of two floats is -0 only when both are).
    */
   private static void dotTail4x3(int rows, int from, int k, float[] a, int a0, int lda, float[] b, int b0, int b1,
       int b2, float[] sums, int lane) {
-    VectorMask<Float> tail = S.indexInRange(from, k);
-    FloatVector v0 = FloatVector.fromArray(S, b, b0 + from, tail);
-    FloatVector v1 = FloatVector.fromArray(S, b, b1 + from, tail);
-    FloatVector v2 = FloatVector.fromArray(S, b, b2 + from, tail);
+    VectorMask<Float> tail = DS.indexInRange(from, k);
+    FloatVector v0 = FloatVector.fromArray(DS, b, b0 + from, tail);
+    FloatVector v1 = FloatVector.fromArray(DS, b, b1 + from, tail);
+    FloatVector v2 = FloatVector.fromArray(DS, b, b2 + from, tail);
     for (int r = 0; r < 4; r++) {
-      FloatVector u = FloatVector.fromArray(S, a, (rows > r ? a0 + r * lda : a0) + from, tail);
+      FloatVector u = FloatVector.fromArray(DS, a, (rows > r ? a0 + r * lda : a0) + from, tail);
       int at = 3 * r * LANE_SUMS + lane;
-      u.fma(v0, FloatVector.fromArray(S, sums, at)).intoArray(sums, at);
-      u.fma(v1, FloatVector.fromArray(S, sums, at + LANE_SUMS)).intoArray(sums, at + LANE_SUMS);
-      u.fma(v2, FloatVector.fromArray(S, sums, at + 2 * LANE_SUMS)).intoArray(sums, at + 2 * LANE_SUMS);
+      u.fma(v0, FloatVector.fromArray(DS, sums, at)).intoArray(sums, at);
+      u.fma(v1, FloatVector.fromArray(DS, sums, at + LANE_SUMS)).intoArray(sums, at + LANE_SUMS);
+      u.fma(v2, FloatVector.fromArray(DS, sums, at + 2 * LANE_SUMS)).intoArray(sums, at + 2 * LANE_SUMS);
     }
+  }
+
+  /**
+   * {@link GemmKernel#foldLaneSums} with lanewise adds: with 4 lanes the tree's first step adds the two halves, the
+   * other steps add a vector to its rotation (lane l + d onto lane l, d = 4, 2, 1). Lane 0 then holds the tree's
+   * sum, as in the scalar fold; only adds and permutations, so no JIT tier can reorder it (reduceLanes leaves the
+   * float order to the implementation).
+   */
+  private static float foldLaneSums(float[] sums, int at) {
+    FloatVector v = FloatVector.fromArray(DS, sums, at);
+    if (DL == 4) {
+      v = v.add(FloatVector.fromArray(DS, sums, at + 4));
+    } else {
+      v = v.add(v.rearrange(ROTATE_FOUR));
+    }
+    v = v.add(v.rearrange(ROTATE_TWO));
+    v = v.add(v.rearrange(ROTATE_ONE));
+    return v.lane(0);
   }
 }

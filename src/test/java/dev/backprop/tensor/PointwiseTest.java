@@ -242,17 +242,57 @@ class PointwiseTest {
     }
   }
 
-  /** The scalar kernel sums element by element, in order: what the layers did before there were two kernels. */
-  @Test
-  void scalarSumsAddInOrder() {
-    Runs r = Runs.random(new SplittableRandom(5));
-    double sum = 0;
+  /**
+   * Both kernels sum in the canonical order written out plainly here (see {@code PointwiseKernel}), bit for bit:
+   * 16 double lane sums over each run's whole blocks of 16, one tail sum for the rest, the lanes folded by the
+   * fixed tree.
+   */
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void sumsFollowTheCanonicalOrder(VectorizationProvider provider) {
+    PointwiseKernel k = provider.pointwise();
+    SplittableRandom random = new SplittableRandom(9);
+    for (int trial = 0; trial < 40; trial++) {
+      Runs r = Runs.random(random);
+      double mean = 3.1;
+      float fmean = 2.9f;
+      float rstd = 1.7f;
+      assertThat(k.sum(r.x(), r.offset(), r.rows(), r.stride(), r.length()))
+          .as("sum %s", r).isEqualTo(canonicalSum(r, (i, s) -> s + r.x()[i]));
+      assertThat(k.sumSquaredDeviations(r.x(), mean, r.offset(), r.rows(), r.stride(), r.length()))
+          .as("squares %s", r).isEqualTo(canonicalSum(r, (i, s) -> Math.fma(r.x()[i] - mean, r.x()[i] - mean, s)));
+      double[] sums = new double[2];
+      k.batchNormSums(r.y(), r.x(), fmean, rstd, r.offset(), r.rows(), r.stride(), r.length(), sums, 0);
+      assertThat(sums[0]).as("Σ dy %s", r).isEqualTo(canonicalSum(r, (i, s) -> s + r.y()[i]));
+      assertThat(sums[1]).as("Σ dy·x̂ %s", r)
+          .isEqualTo(canonicalSum(r, (i, s) -> s + r.y()[i] * ((r.x()[i] - fmean) * rstd)));
+    }
+  }
+
+  /** One update of a sum s by element i. */
+  interface Update {
+    double apply(int i, double s);
+  }
+
+  static double canonicalSum(Runs r, Update update) {
+    double[] lanes = new double[16];
+    double tail = 0;
+    int whole = r.length() / 16 * 16;
     for (int row = 0; row < r.rows(); row++) {
       for (int i = 0; i < r.length(); i++) {
-        sum += r.x()[r.at(row, i)];
+        if (i < whole) {
+          lanes[i % 16] = update.apply(r.at(row, i), lanes[i % 16]);
+        } else {
+          tail = update.apply(r.at(row, i), tail);
+        }
       }
     }
-    assertThat(ScalarPointwise.INSTANCE.sum(r.x(), r.offset(), r.rows(), r.stride(), r.length())).isEqualTo(sum);
+    for (int width = 8; width >= 1; width /= 2) {
+      for (int l = 0; l < width; l++) {
+        lanes[l] += lanes[l + width];
+      }
+    }
+    return lanes[0] + tail;
   }
 
   /**
