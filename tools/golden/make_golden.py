@@ -246,6 +246,51 @@ def training_step():
     write("ref15k_step_after", after, {**meta, "contents": "state_dict after one optimizer.step()"})
 
 
+def ten_losses(model, x, y):
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    model.train()
+    losses = []
+    for _ in range(10):
+        loss = F.nll_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+SPREAD_RUNS = 16
+
+
+def training_step_spread():
+    """How much float32 rounding alone moves the ten losses of training_step: the same model, batch and optimizer,
+    every initial parameter moved by one ulp in a random direction, SPREAD_RUNS times. The largest |loss - loss of
+    the unperturbed run| per step is the error model of Ref15kGoldenStepTest's losses."""
+    seed("ref15k")
+    model = ref15k()
+    x = torch.randn(8, 1, 28, 28)
+    y = torch.randint(0, 10, (8,), dtype=torch.int64)
+    initial = state(model)
+    reference = ten_losses(model, x, y)
+    seed("ref15k_spread")
+    spread = torch.zeros(10, dtype=torch.float64)
+    for _ in range(SPREAD_RUNS):
+        model.load_state_dict(initial)
+        with torch.no_grad():
+            for p in model.parameters():
+                up = torch.rand(p.shape) < 0.5
+                p.copy_(torch.where(up, torch.nextafter(p, torch.full_like(p, float("inf"))),
+                                    torch.nextafter(p, torch.full_like(p, float("-inf")))))
+        losses = ten_losses(model, x, y)
+        spread = torch.maximum(spread, (torch.tensor(losses, dtype=torch.float64)
+                                        - torch.tensor(reference, dtype=torch.float64)).abs())
+    write("ref15k_step_spread", {"losses": torch.tensor(reference, dtype=torch.float64), "spread": spread},
+          {"kind": "training_step_spread", "model": "ref15k", "runs": str(SPREAD_RUNS),
+           "perturbation": "every initial parameter one ulp up or down at random",
+           "contents": "losses of ten SGD steps (lr 0.01, momentum 0.9) as in ref15k_step, and per step the largest "
+                       "|loss - losses| over the perturbed runs"})
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Optimizers: three parameter tensors, five gradients each, the parameters after each step.
 
@@ -376,6 +421,7 @@ def main():
     layers()
     losses()
     training_step()
+    training_step_spread()
     optimizers()
     schedules()
     total = sum(p.stat().st_size for p in WRITTEN)
