@@ -10,6 +10,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.XOR;
 
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -26,8 +27,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <ul>
  *   <li>Selections (ReLU, the max-pool winner) are a compare and a blend: no branch to mispredict.
- *   <li>Sums widen DL floats at a time to doubles (DL: the preferred double vector's lanes) into 16 / DL vector
- *       accumulators that hold the 16 lane sums of the canonical order ({@link PointwiseKernel}); the last length
+ *   <li>Sums widen DL floats at a time to doubles (DL: the preferred double vector's lanes) and add them to the
+ *       16 lane sums of the canonical order ({@link PointwiseKernel}), 16 / DL vectors per block; the last length
  *       mod 16 elements of each run go to the scalar tail sum, in order.
  *   <li>The keep mask runs SplitMix64 on long lanes and compares the top 53 bits with {@code ceil(p·2^53)}, the
  *       same test as {@code Rng.doubleAt(key, u) >= p} without converting to double.
@@ -160,79 +161,42 @@ final class PanamaPointwise implements PointwiseKernel {
     return (DoubleVector) v.convertShape(F2D, D, 0);
   }
 
-  /**
-   * Lane sums l·DL..l·DL + DL - 1 (of 16) are vector l of a sum's accumulators: 2, 4 or 8 vectors. The loops below
-   * keep 8 accumulators and use the first V; the tests on V are constant, so C2 drops the unused ones.
-   */
-  private static final int V = LANES / DL;
-
-  /** Accumulators a0..a7 (the first V of them) into lanes[at..at + 16), then their canonical fold. */
-  private static double fold(double[] lanes, int at, DoubleVector a0, DoubleVector a1, DoubleVector a2,
-      DoubleVector a3, DoubleVector a4, DoubleVector a5, DoubleVector a6, DoubleVector a7) {
-    a0.intoArray(lanes, at);
-    a1.intoArray(lanes, at + DL);
-    if (V > 2) {
-      a2.intoArray(lanes, at + 2 * DL);
-      a3.intoArray(lanes, at + 3 * DL);
-    }
-    if (V > 4) {
-      a4.intoArray(lanes, at + 4 * DL);
-      a5.intoArray(lanes, at + 5 * DL);
-      a6.intoArray(lanes, at + 6 * DL);
-      a7.intoArray(lanes, at + 7 * DL);
-    }
-    return PointwiseKernel.foldLanes(lanes, at);
-  }
+  // The sums keep their 16 lane sums in a per-thread array: lanes v·DL..v·DL + DL - 1 are vector v, updated by a
+  // load, an add and a store. One vector per step of the inner loop, whatever DL is, keeps the loop body small
+  // enough for C2 to inline every Vector API call in it: with 4 or 8 vector accumulators in locals (256- and 128-bit
+  // vectors), batchNormSums outgrew C2's inlining budget and boxed a vector per add (7 MB per training step). The
+  // accumulators' latency through memory does not matter here: the loops are bound by reading x.
 
   @Override
   public double sum(float[] x, int offset, int rows, int stride, int length) {
-    DoubleVector a0, a1, a2, a3, a4, a5, a6, a7;
-    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = DoubleVector.zero(D);
+    double[] lanes = zeroedLanes();
     double tail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
       for (int i = row, end = row + whole; i < end; i += LANES) {
-        a0 = a0.add(widened(x, i));
-        a1 = a1.add(widened(x, i + DL));
-        if (V > 2) {
-          a2 = a2.add(widened(x, i + 2 * DL));
-          a3 = a3.add(widened(x, i + 3 * DL));
-        }
-        if (V > 4) {
-          a4 = a4.add(widened(x, i + 4 * DL));
-          a5 = a5.add(widened(x, i + 5 * DL));
-          a6 = a6.add(widened(x, i + 6 * DL));
-          a7 = a7.add(widened(x, i + 7 * DL));
+        for (int v = 0; v < LANES; v += DL) {
+          DoubleVector.fromArray(D, lanes, v).add(widened(x, i + v)).intoArray(lanes, v);
         }
       }
       for (int i = row + whole, end = row + length; i < end; i++) {
         tail += x[i];
       }
     }
-    return fold(LANE_SUMS.get(), 0, a0, a1, a2, a3, a4, a5, a6, a7) + tail;
+    return PointwiseKernel.foldLanes(lanes, 0) + tail;
   }
 
   @Override
   public double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length) {
-    DoubleVector a0, a1, a2, a3, a4, a5, a6, a7;
-    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = DoubleVector.zero(D);
+    double[] lanes = zeroedLanes();
     double tail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
       for (int i = row, end = row + whole; i < end; i += LANES) {
-        a0 = squaredDeviation(x, i, mean, a0);
-        a1 = squaredDeviation(x, i + DL, mean, a1);
-        if (V > 2) {
-          a2 = squaredDeviation(x, i + 2 * DL, mean, a2);
-          a3 = squaredDeviation(x, i + 3 * DL, mean, a3);
-        }
-        if (V > 4) {
-          a4 = squaredDeviation(x, i + 4 * DL, mean, a4);
-          a5 = squaredDeviation(x, i + 5 * DL, mean, a5);
-          a6 = squaredDeviation(x, i + 6 * DL, mean, a6);
-          a7 = squaredDeviation(x, i + 7 * DL, mean, a7);
+        for (int v = 0; v < LANES; v += DL) {
+          DoubleVector d = widened(x, i + v).sub(mean);
+          d.fma(d, DoubleVector.fromArray(D, lanes, v)).intoArray(lanes, v);
         }
       }
       for (int i = row + whole, end = row + length; i < end; i++) {
@@ -240,13 +204,14 @@ final class PanamaPointwise implements PointwiseKernel {
         tail = Math.fma(d, d, tail);
       }
     }
-    return fold(LANE_SUMS.get(), 0, a0, a1, a2, a3, a4, a5, a6, a7) + tail;
+    return PointwiseKernel.foldLanes(lanes, 0) + tail;
   }
 
-  /** acc + (x[i..i + DL) − mean)², one fused multiply-add per lane. */
-  private static DoubleVector squaredDeviation(float[] x, int i, double mean, DoubleVector acc) {
-    DoubleVector d = widened(x, i).sub(mean);
-    return d.fma(d, acc);
+  /** This thread's 2 x 16 lane sums, zeroed. */
+  private static double[] zeroedLanes() {
+    double[] lanes = LANE_SUMS.get();
+    Arrays.fill(lanes, 0);
+    return lanes;
   }
 
   @Override
@@ -266,34 +231,18 @@ final class PanamaPointwise implements PointwiseKernel {
   @Override
   public void batchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows, int stride,
       int length, double[] sums, int at) {
-    DoubleVector g0, g1, g2, g3, g4, g5, g6, g7; // Σ dy
-    DoubleVector p0, p1, p2, p3, p4, p5, p6, p7; // Σ dy·x̂
-    g0 = g1 = g2 = g3 = g4 = g5 = g6 = g7 = p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = DoubleVector.zero(D);
+    double[] lanes = zeroedLanes(); // Σ dy in 0..15, Σ dy·x̂ in 16..31
     double dyTail = 0;
     double productTail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
       for (int i = row, end = row + whole; i < end; i += LANES) {
-        g0 = g0.add(widened(dy, i));
-        p0 = p0.add(product(dy, x, i, mean, rstd));
-        g1 = g1.add(widened(dy, i + DL));
-        p1 = p1.add(product(dy, x, i + DL, mean, rstd));
-        if (V > 2) {
-          g2 = g2.add(widened(dy, i + 2 * DL));
-          p2 = p2.add(product(dy, x, i + 2 * DL, mean, rstd));
-          g3 = g3.add(widened(dy, i + 3 * DL));
-          p3 = p3.add(product(dy, x, i + 3 * DL, mean, rstd));
-        }
-        if (V > 4) {
-          g4 = g4.add(widened(dy, i + 4 * DL));
-          p4 = p4.add(product(dy, x, i + 4 * DL, mean, rstd));
-          g5 = g5.add(widened(dy, i + 5 * DL));
-          p5 = p5.add(product(dy, x, i + 5 * DL, mean, rstd));
-          g6 = g6.add(widened(dy, i + 6 * DL));
-          p6 = p6.add(product(dy, x, i + 6 * DL, mean, rstd));
-          g7 = g7.add(widened(dy, i + 7 * DL));
-          p7 = p7.add(product(dy, x, i + 7 * DL, mean, rstd));
+        for (int v = 0; v < LANES; v += DL) {
+          FloatVector g = FloatVector.fromArray(DF, dy, i + v);
+          FloatVector xhat = FloatVector.fromArray(DF, x, i + v).sub(mean).mul(rstd);
+          DoubleVector.fromArray(D, lanes, v).add(widen(g)).intoArray(lanes, v);
+          DoubleVector.fromArray(D, lanes, LANES + v).add(widen(g.mul(xhat))).intoArray(lanes, LANES + v);
         }
       }
       for (int i = row + whole, end = row + length; i < end; i++) {
@@ -301,15 +250,8 @@ final class PanamaPointwise implements PointwiseKernel {
         productTail += dy[i] * ((x[i] - mean) * rstd);
       }
     }
-    double[] lanes = LANE_SUMS.get();
-    sums[at] = fold(lanes, 0, g0, g1, g2, g3, g4, g5, g6, g7) + dyTail;
-    sums[at + 1] = fold(lanes, LANES, p0, p1, p2, p3, p4, p5, p6, p7) + productTail;
-  }
-
-  /** dy·x̂ of DL elements from i, x̂ = (x − mean)·rstd, each product rounded to float, widened to double. */
-  private static DoubleVector product(float[] dy, float[] x, int i, float mean, float rstd) {
-    FloatVector xhat = FloatVector.fromArray(DF, x, i).sub(mean).mul(rstd);
-    return widen(FloatVector.fromArray(DF, dy, i).mul(xhat));
+    sums[at] = PointwiseKernel.foldLanes(lanes, 0) + dyTail;
+    sums[at + 1] = PointwiseKernel.foldLanes(lanes, LANES) + productTail;
   }
 
   @Override
