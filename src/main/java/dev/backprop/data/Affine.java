@@ -22,8 +22,8 @@ public final class Affine {
   public static void warp(byte[] src, int srcOffset, int rows, int cols, double degrees, double tx, double ty,
       double scale, float[] dst, int dstOffset) {
     double radians = Math.toRadians(degrees);
-    double cos = Math.cos(radians) / scale;
-    double sin = Math.sin(radians) / scale;
+    double cos = StrictMath.cos(radians) / scale;
+    double sin = StrictMath.sin(radians) / scale;
     double cx = (cols - 1) * 0.5;
     double cy = (rows - 1) * 0.5;
     for (int y = 0; y < rows; y++) {

@@ -51,9 +51,9 @@ public final class LogSoftmax implements Layer {
       }
       double sum = 0;
       for (int j = 0; j < c; j++) {
-        sum += Math.exp(in[row + j] - max);
+        sum += StrictMath.exp(in[row + j] - max);
       }
-      float logSum = (float) Math.log(sum);
+      float logSum = (float) StrictMath.log(sum);
       for (int j = 0; j < c; j++) {
         y[row + j] = in[row + j] - max - logSum;
       }
@@ -88,7 +88,7 @@ public final class LogSoftmax implements Layer {
       }
       float total = (float) sumDy;
       for (int j = 0; j < c; j++) {
-        dx[row + j] = dy[row + j] - (float) Math.exp(y[row + j]) * total;
+        dx[row + j] = dy[row + j] - (float) StrictMath.exp(y[row + j]) * total;
       }
     }
   }

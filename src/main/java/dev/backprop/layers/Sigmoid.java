@@ -5,9 +5,9 @@ public final class Sigmoid extends Elementwise {
   /** The logistic function without overflow: e^x is only taken of a non-positive number. */
   public static double sigmoid(double x) {
     if (x >= 0) {
-      return 1.0 / (1.0 + Math.exp(-x));
+      return 1.0 / (1.0 + StrictMath.exp(-x));
     }
-    double e = Math.exp(x);
+    double e = StrictMath.exp(x);
     return e / (1.0 + e);
   }
 

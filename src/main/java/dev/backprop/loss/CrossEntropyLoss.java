@@ -53,14 +53,14 @@ public final class CrossEntropyLoss implements ClassificationLoss {
       }
       double sumExp = 0;
       for (int j = 0; j < c; j++) {
-        sumExp += Math.exp(x[row + j] - max);
+        sumExp += StrictMath.exp(x[row + j] - max);
       }
-      double logSumExp = max + Math.log(sumExp);
+      double logSumExp = max + StrictMath.log(sumExp);
       double sumLogP = 0;
       for (int j = 0; j < c; j++) {
         double logP = x[row + j] - logSumExp;
         sumLogP += logP;
-        p[row + j] = (float) Math.exp(logP);
+        p[row + j] = (float) StrictMath.exp(logP);
       }
       total += -onTarget * (x[row + labels[s]] - logSumExp) - perClass * sumLogP;
     }

@@ -59,8 +59,8 @@ abstract sealed class AdamBase implements Optimizer permits Adam, AdamW {
   public void step() {
     steps++;
     final double t = steps;
-    final double biasCorrection1 = 1 - Math.pow(beta1, t);
-    final double biasCorrection2 = 1 - Math.pow(beta2, t);
+    final double biasCorrection1 = 1 - StrictMath.pow(beta1, t);
+    final double biasCorrection2 = 1 - StrictMath.pow(beta2, t);
     final float negStepSize = (float) -(learningRate / biasCorrection1);
     final float bc2Sqrt = (float) Math.sqrt(biasCorrection2);
     final float b1 = (float) beta1;

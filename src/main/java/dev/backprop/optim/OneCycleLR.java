@@ -155,7 +155,7 @@ public final class OneCycleLR implements LrSchedule {
   private double anneal(double start, double stop, double pct) {
     return switch (anneal) {
       // Math.cos, not StrictMath.cos: the latter allocates its argument reduction's scratch array on every call
-      case COS -> stop + (start - stop) / 2.0 * (Math.cos(Math.PI * pct) + 1);
+      case COS -> stop + (start - stop) / 2.0 * (StrictMath.cos(Math.PI * pct) + 1);
       case LINEAR -> (stop - start) * pct + start;
     };
   }

@@ -56,7 +56,7 @@ public record Evaluation(double loss, long correct, long total, long[][] confusi
           correct++;
         } else if (mistakes != null) {
           int index = batch.index() * loader.batchSize() + i;
-          double confidence = Math.exp(output.data()[i * output.dim(1) + predicted]);
+          double confidence = StrictMath.exp(output.data()[i * output.dim(1) + predicted]);
           mistakes.add(new Mistake(index, label, predicted, confidence));
         }
       }
