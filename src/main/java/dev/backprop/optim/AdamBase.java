@@ -59,8 +59,9 @@ abstract sealed class AdamBase implements Optimizer permits Adam, AdamW {
   public void step() {
     steps++;
     final double t = steps;
-    final double biasCorrection1 = 1 - StrictMath.pow(beta1, t);
-    final double biasCorrection2 = 1 - StrictMath.pow(beta2, t);
+    // β^t as e^(t·ln β): StrictMath gives the same bits on every CPU, and its pow allocates on every call.
+    final double biasCorrection1 = 1 - StrictMath.exp(t * StrictMath.log(beta1));
+    final double biasCorrection2 = 1 - StrictMath.exp(t * StrictMath.log(beta2));
     final float negStepSize = (float) -(learningRate / biasCorrection1);
     final float bc2Sqrt = (float) Math.sqrt(biasCorrection2);
     final float b1 = (float) beta1;
