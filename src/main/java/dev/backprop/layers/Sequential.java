@@ -8,17 +8,31 @@ import java.util.Map;
 
 /** Layers applied in order; state names follow PyTorch's nn.Sequential ("0.weight", "2.running_mean", ...). */
 public final class Sequential implements Layer {
+  private static final ConvStrategy.OutputStage RELU = new ConvStrategy.OutputStage(true, null);
+
   private final List<Layer> layers;
-  private final boolean[] convReluNorm; // [i]: layers i, i + 1, i + 2 are a Conv2d, a ReLU and a BatchNorm2d
-  private boolean fusedForward; // the last forward ran those blocks fused
+  /**
+   * The fusion plan, made once: [i] is set where layers i, i + 1, i + 2 are a Conv2d, a ReLU and a BatchNorm2d
+   * (fused in training), and {@link #inferStages}[i] is what a Conv2d at i applies in its output pass in
+   * {@link #infer}: the ReLU and/or eval BatchNorm that follow it, which are then skipped.
+   */
+  private final boolean[] convReluNorm;
+  private final ConvStrategy.OutputStage[] inferStages;
+  private boolean fusedForward; // the last forward ran the training blocks fused
 
   public Sequential(List<Layer> layers) {
     this.layers = List.copyOf(layers);
-    this.convReluNorm = new boolean[layers.size()];
-    for (int i = 0; i + 2 < layers.size(); i++) {
-      convReluNorm[i] = layers.get(i) instanceof Conv2d
-          && layers.get(i + 1) instanceof ReLU
-          && layers.get(i + 2) instanceof BatchNorm2d;
+    int size = layers.size();
+    this.convReluNorm = new boolean[size];
+    this.inferStages = new ConvStrategy.OutputStage[size];
+    for (int i = 0; i < size; i++) {
+      if (layers.get(i) instanceof Conv2d) {
+        boolean relu = i + 1 < size && layers.get(i + 1) instanceof ReLU;
+        int next = relu ? i + 2 : i + 1;
+        BatchNorm2d norm = next < size && layers.get(next) instanceof BatchNorm2d bn ? bn : null;
+        convReluNorm[i] = relu && norm != null;
+        inferStages[i] = relu || norm != null ? new ConvStrategy.OutputStage(relu, norm) : ConvStrategy.OutputStage.NONE;
+      }
     }
   }
 
@@ -51,7 +65,7 @@ public final class Sequential implements Layer {
     Tensor x = input;
     for (int i = 0; i < layers.size(); i++) {
       if (fusedForward && convReluNorm[i]) {
-        x = ((Conv2d) layers.get(i)).forward(x, true, true, null);
+        x = ((Conv2d) layers.get(i)).forward(x, true, RELU);
         x = layers.get(i + 2).forward(x, true);
         i += 2;
       } else {
@@ -70,12 +84,10 @@ public final class Sequential implements Layer {
     fusedForward = false;
     Tensor x = input;
     for (int i = 0; i < layers.size(); i++) {
-      if (layers.get(i) instanceof Conv2d conv) {
-        boolean relu = i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU;
-        int next = relu ? i + 2 : i + 1;
-        BatchNorm2d norm = next < layers.size() && layers.get(next) instanceof BatchNorm2d bn ? bn : null;
-        x = conv.forward(x, false, relu, norm);
-        i = norm != null ? next : next - 1;
+      ConvStrategy.OutputStage stage = inferStages[i];
+      if (stage != null) {
+        x = ((Conv2d) layers.get(i)).forward(x, false, stage);
+        i += (stage.relu() ? 1 : 0) + (stage.norm() != null ? 1 : 0);
       } else {
         x = layers.get(i).forward(x, false);
       }

@@ -1,0 +1,179 @@
+package dev.backprop.layers;
+
+import dev.backprop.tensor.Gemm;
+import dev.backprop.tensor.Pointwise;
+import java.util.Arrays;
+
+/**
+ * One way to compute {@link Conv2d}'s three products for one {@link ConvGeometry}: {@link DirectConvolution} (the
+ * definition, plain loops), {@link Im2colConvolution} and {@link ShiftedConvolution} (matrix products). A strategy
+ * works on a group of samples at a time with one worker's scratch, so that {@link Conv2d} can run groups in
+ * parallel; what the strategies share lives here: the zero-padded copy of a sample, the output stage (bias, then the
+ * fused ReLU and eval BatchNorm of {@link Sequential}), and dOut laid out at the column pitch.
+ */
+abstract class ConvStrategy {
+  /** What the output pass applies after the bias: a ReLU, then an eval-mode BatchNorm (or null). */
+  record OutputStage(boolean relu, BatchNorm2d norm) {
+    static final OutputStage NONE = new OutputStage(false, null);
+  }
+
+  final ConvGeometry g;
+  final Parameter weight; // [O, C, k, k]
+  final Parameter bias; // [O], or null
+  private float[][] padded; // per worker: [C, Hp, Wp] and a margin of zeros; the border stays zero
+
+  ConvStrategy(ConvGeometry g, Parameter weight, Parameter bias) {
+    this.g = g;
+    this.weight = weight;
+    this.bias = bias;
+  }
+
+  /**
+   * The strategy for a geometry: the forced one, or by shape (AUTO): shifted windows for stride 1 when one sample
+   * fills a product and there are at least 4 input channels, im2col otherwise.
+   */
+  static ConvStrategy of(Conv2d.Algorithm algorithm, ConvGeometry g, Parameter weight, Parameter bias) {
+    Conv2d.Algorithm chosen = algorithm;
+    if (chosen == Conv2d.Algorithm.AUTO) {
+      boolean shifted = g.stride() == 1 && g.group() == 1 && g.inChannels() >= 4;
+      chosen = shifted ? Conv2d.Algorithm.SHIFTED : Conv2d.Algorithm.IM2COL;
+    }
+    return switch (chosen) {
+      case DIRECT -> new DirectConvolution(g, weight, bias);
+      case SHIFTED -> new ShiftedConvolution(g, weight, bias);
+      case IM2COL, AUTO -> new Im2colConvolution(g, weight, bias);
+    };
+  }
+
+  /** The name {@code summary --verbose} shows. */
+  abstract String name();
+
+  /** Samples one call of {@link #forward} or {@link #backward} takes at most. */
+  int samplesPerProduct() {
+    return g.group();
+  }
+
+  /** Sizes the per-worker scratch for {@code threads} workers before a parallel forward or backward pass. */
+  void prepare(int threads, boolean backward) {
+    // The shifted windows of the last rows read up to columns − span past the last plane: zeros.
+    padded = Shapes.buffers(padded, threads, g.inChannels() * g.paddedPlane() + Gemm.columnMultiple());
+  }
+
+  /** out [N, O, OH, OW] of samples [start, end) (at most one group) from x [N, C, H, W], through the stage. */
+  abstract void forward(float[] x, int start, int end, int worker, float[] out, OutputStage stage);
+
+  /**
+   * For samples [start, end) (at most one group): their dx [N, C, H, W], and Σ dOut·windows over them into
+   * dW[O, C·k·k] (added to what is there unless {@code first}).
+   */
+  abstract void backward(float[] x, float[] dOut, int start, int end, int worker, float[] dW, boolean first,
+      float[] dx);
+
+  /** db sums of samples [start, end) into g[O·C·k·k ...], added to what is there unless {@code first}. */
+  final void biasGradient(float[] dOut, int start, int end, float[] grads, boolean first) {
+    if (bias == null) {
+      return;
+    }
+    int ohw = g.outPlane();
+    int at = weight.value().size();
+    for (int o = 0; o < g.outChannels(); o++) {
+      float sum = (float) Pointwise.sum(dOut, (start * g.outChannels() + o) * ohw, end - start,
+          g.outChannels() * ohw, ohw);
+      grads[at + o] = first ? sum : grads[at + o] + sum;
+    }
+  }
+
+  /** The worker's zero-padded copy of sample s. */
+  final float[] paddedInput(float[] x, int s, int worker) {
+    float[] p = padded[worker];
+    int size = g.inChannels() * g.inH() * g.inW();
+    int inOffset = s * size;
+    if (g.padding() == 0) {
+      System.arraycopy(x, inOffset, p, 0, size);
+      return p;
+    }
+    for (int c = 0; c < g.inChannels(); c++) {
+      for (int h = 0; h < g.inH(); h++) {
+        System.arraycopy(x, inOffset + (c * g.inH() + h) * g.inW(), p,
+            (c * g.paddedH() + h + g.padding()) * g.paddedW() + g.padding(), g.inW());
+      }
+    }
+    return p;
+  }
+
+  /** The outputs of samples [start, end) from a product's result [O, ld] at the column pitch, through the stage. */
+  final void writeOutputs(float[] result, int ld, int start, int end, float[] out, OutputStage stage) {
+    for (int s = start; s < end; s++) {
+      int base = (s - start) * g.span();
+      for (int o = 0; o < g.outChannels(); o++) {
+        int plane = (s * g.outChannels() + o) * g.outPlane();
+        for (int oh = 0; oh < g.outH(); oh++) {
+          System.arraycopy(result, o * ld + base + oh * g.pitch(), out, plane + oh * g.outW(), g.outW());
+        }
+        finishPlane(out, plane, o, stage);
+      }
+    }
+  }
+
+  /** The output stage of plane o at {@code plane}: + bias, then the stage's ReLU and BatchNorm, in place. */
+  final void finishPlane(float[] out, int plane, int o, OutputStage stage) {
+    int size = g.outPlane();
+    if (bias != null) {
+      Pointwise.add(out, bias.value().data()[o], out, plane, plane + size);
+    }
+    if (stage.relu()) {
+      Pointwise.relu(out, out, plane, plane + size);
+    }
+    if (stage.norm() != null) {
+      stage.norm().normalizeEvalInPlace(out, plane, size, o);
+    }
+  }
+
+  /**
+   * dOut of samples [start, end) side by side in rows of {@code row} floats, from column {@code from} of each row,
+   * at the column pitch, with zeros everywhere else in the rows (the pitch gaps, the columns past the samples and
+   * the first {@code from} columns), so that whatever the windows hold there adds nothing to dW.
+   */
+  final void widenGradient(float[] dOut, int start, int end, float[] dOutWide, int from, int row) {
+    int ohw = g.outPlane();
+    int channels = g.outChannels();
+    for (int o = 0; o < channels; o++) {
+      Arrays.fill(dOutWide, o * row, o * row + from, 0f);
+    }
+    for (int s = start; s < end; s++) {
+      int outOffset = s * channels * ohw;
+      int base = from + (s - start) * g.span();
+      for (int o = 0; o < channels; o++) {
+        for (int oh = 0; oh < g.outH(); oh++) {
+          int to = o * row + base + oh * g.pitch();
+          System.arraycopy(dOut, outOffset + (o * g.outH() + oh) * g.outW(), dOutWide, to, g.outW());
+          if (oh < g.outH() - 1) {
+            Arrays.fill(dOutWide, to + g.outW(), to + g.pitch(), 0f);
+          }
+        }
+      }
+    }
+    int used = from + (end - start) * g.span();
+    for (int o = 0; o < channels; o++) {
+      Arrays.fill(dOutWide, o * row + used, (o + 1) * row, 0f);
+    }
+  }
+
+  /** dx of sample s: the interior of dPadded (plane c from c·planeStride), without the zero border. */
+  final void unpad(float[] dPadded, int planeStride, int s, float[] dx) {
+    int inPlane = g.inH() * g.inW();
+    int inOffset = s * g.inChannels() * inPlane;
+    if (g.padding() == 0) {
+      for (int c = 0; c < g.inChannels(); c++) {
+        System.arraycopy(dPadded, c * planeStride, dx, inOffset + c * inPlane, inPlane);
+      }
+      return;
+    }
+    for (int c = 0; c < g.inChannels(); c++) {
+      for (int h = 0; h < g.inH(); h++) {
+        System.arraycopy(dPadded, c * planeStride + (h + g.padding()) * g.paddedW() + g.padding(), dx,
+            inOffset + (c * g.inH() + h) * g.inW(), g.inW());
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.backprop.layers;
+
+import dev.backprop.tensor.Gemm;
+
+/**
+ * The convolution's products on shifted windows of the padded input, with no im2col matrix at all (the same as
+ * {@link DirectConvolution}, faster because each product reads its operand in place: no im2col, no col2im, C·k·k·n
+ * floats fewer written and read three times per sample). For stride 1, row (c, ki, kj) of the im2col matrix is
+ * the padded plane c read from ki·Wp + kj on, so the products take it as a table of row offsets into one sample's
+ * padded input (the "implicit GEMM" of cuDNN and oneDNN):
+ *
+ * <pre>
+ *   forward          out[O, n]       = W[O, C·k·k] · windows          ({@link Gemm#gemmRowOffsets})
+ *   weight gradient  dW[O, C·k·k]   += dOut[O, n] · windowsᵀ          ({@link Gemm#gemmTransposedRowOffsets})
+ *   input gradient   dPadded[C, q]   = Σ over (o, ki, kj) of W[o, c, ki, kj] · dOut[o, q − ki·Wp − kj]
+ * </pre>
+ *
+ * The input gradient is a product of the same kind: W with its first two axes swapped ([C, O·k·k]) times dOut read
+ * from a copy at the column pitch behind margin = (k − 1)·Wp + k − 1 zero columns, so that every (q, ki, kj) that
+ * is not an output position reads a zero. It costs Hp·Wp columns per channel instead of the span. One sample per
+ * product: {@link Conv2d} picks this for wide stride-1 layers whose sample fills a product alone, with at least 4
+ * input channels (with fewer, the input-gradient product, m = C, fills a quarter to three quarters of its 4-row
+ * tiles: on ref15k's first layer im2col took 2.9–3.1 ms per batch against 3.1–3.4 shifted).
+ */
+final class ShiftedConvolution extends ConvStrategy {
+  private final int columns; // n: one sample's span, rounded up to Gemm.columnMultiple()
+  private final int margin; // zero columns before each row of the margined dOut
+  private final int planeColumns; // columns of dPadded: Hp·Wp rounded up to Gemm.columnMultiple()
+  private final int gradientRow; // length of a row of the margined dOut
+  private final int[] windowOffsets; // [C·k·k]: where row (c, ki, kj) of the windows starts in a padded sample
+  private final int[] gradientOffsets; // [O·k·k]: where row (o, ki, kj) starts in the margined dOut
+  private float[] channelMajorWeights; // during backward: [C, O·k·k], W with its first two axes swapped
+  private float[][] wide; // per worker: [O, gradientRow], out (forward) or the margined dOut (backward)
+  private float[][] gradPadded; // per worker: [C, planeColumns]
+
+  ShiftedConvolution(ConvGeometry g, Parameter weight, Parameter bias) {
+    super(g, weight, bias);
+    if (g.stride() != 1) {
+      throw new IllegalArgumentException("shifted windows need stride 1, not " + g.stride());
+    }
+    int k = g.kernel();
+    int taps = k * k;
+    columns = ConvGeometry.roundUp(g.span(), Gemm.columnMultiple());
+    margin = (k - 1) * g.paddedW() + k - 1;
+    planeColumns = ConvGeometry.roundUp(g.paddedPlane(), Gemm.columnMultiple());
+    gradientRow = margin + Math.max(columns, planeColumns);
+    windowOffsets = new int[g.inChannels() * taps];
+    gradientOffsets = new int[g.outChannels() * taps];
+    for (int ki = 0; ki < k; ki++) {
+      for (int kj = 0; kj < k; kj++) {
+        int tap = ki * k + kj;
+        int shift = ki * g.paddedW() + kj;
+        for (int c = 0; c < g.inChannels(); c++) {
+          windowOffsets[c * taps + tap] = c * g.paddedPlane() + shift;
+        }
+        for (int o = 0; o < g.outChannels(); o++) {
+          gradientOffsets[o * taps + tap] = o * gradientRow + margin - shift;
+        }
+      }
+    }
+  }
+
+  @Override
+  String name() {
+    return "shifted windows";
+  }
+
+  @Override
+  int samplesPerProduct() {
+    return 1;
+  }
+
+  @Override
+  void prepare(int threads, boolean backward) {
+    super.prepare(threads, backward);
+    wide = Shapes.buffers(wide, threads, g.outChannels() * gradientRow);
+    if (backward) {
+      gradPadded = Shapes.buffers(gradPadded, threads, g.inChannels() * planeColumns);
+      channelMajorWeights = swapFirstAxes(weight.value().data(), channelMajorWeights);
+    }
+  }
+
+  @Override
+  void forward(float[] x, int start, int end, int worker, float[] out, OutputStage stage) {
+    int ckk = g.patch();
+    for (int s = start; s < end; s++) {
+      Gemm.gemmRowOffsets(g.outChannels(), columns, ckk, weight.value().data(), 0, ckk, paddedInput(x, s, worker), 0,
+          windowOffsets, wide[worker], 0, columns, false);
+      writeOutputs(wide[worker], columns, s, s + 1, out, stage);
+    }
+  }
+
+  @Override
+  void backward(float[] x, float[] dOut, int start, int end, int worker, float[] dW, boolean first, float[] dx) {
+    int ckk = g.patch();
+    int okk = g.outChannels() * g.kernel() * g.kernel();
+    float[] dOutWide = wide[worker];
+    float[] dPadded = gradPadded[worker];
+    for (int s = start; s < end; s++) {
+      widenGradient(dOut, s, s + 1, dOutWide, margin, gradientRow);
+      Gemm.gemmTransposedRowOffsets(g.outChannels(), ckk, columns, dOutWide, margin, gradientRow,
+          paddedInput(x, s, worker), 0, windowOffsets, dW, 0, ckk, !(first && s == start));
+      // Into a buffer with planeColumns per channel, not into dx itself: a plane of H·W columns would make the
+      // product end in a masked column tail, which C2 sometimes compiles without its intrinsics (every masked load
+      // then allocates a vector).
+      Gemm.gemmRowOffsets(g.inChannels(), planeColumns, okk, channelMajorWeights, 0, okk, dOutWide, 0,
+          gradientOffsets, dPadded, 0, planeColumns, false);
+      unpad(dPadded, planeColumns, s, dx);
+    }
+  }
+
+  /** W[O, C, k·k] as [C, O, k·k], the A operand of the input-gradient product. */
+  private float[] swapFirstAxes(float[] w, float[] reuse) {
+    int taps = g.kernel() * g.kernel();
+    float[] swapped = reuse != null && reuse.length == w.length ? reuse : new float[w.length];
+    for (int o = 0; o < g.outChannels(); o++) {
+      for (int c = 0; c < g.inChannels(); c++) {
+        System.arraycopy(w, (o * g.inChannels() + c) * taps, swapped, (c * g.outChannels() + o) * taps, taps);
+      }
+    }
+    return swapped;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.backprop.layers;
+
+import static dev.backprop.reference.Check.layer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.backprop.models.Zoo;
+import dev.backprop.tensor.Rng;
+import dev.backprop.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every convolution strategy on every class of shape, forced, against the double-precision reference and finite
+ * differences ({@code Check.layer}); the matrix-product strategies' forward against the direct loops bit for bit
+ * (both sum each output as one fma chain over (c, ki, kj)); and the strategy ref15k's layers take, so that a
+ * changed threshold cannot make these tests check the same path twice without anyone noticing.
+ */
+class ConvStrategyTest {
+
+  /** in, out, kernel, stride, padding, bias; then the input N, H, W. */
+  record Shape(String what, int in, int out, int kernel, int stride, int padding, boolean bias, int n, int h, int w) {
+    Conv2d conv(Conv2d.Algorithm algorithm) {
+      Conv2d conv = new Conv2d(in, out, kernel, stride, padding, bias, new Rng(3));
+      conv.useAlgorithm(algorithm);
+      return conv;
+    }
+
+    @Override
+    public String toString() {
+      return what;
+    }
+  }
+
+  static final List<Shape> SHAPES = List.of(
+      new Shape("wide, stride 1, 4 channels (shifted by default)", 4, 3, 3, 1, 0, true, 2, 18, 17),
+      new Shape("wide, stride 1, padding 1", 5, 3, 3, 1, 1, true, 2, 20, 16),
+      new Shape("wide 5x5, padding 2, no bias", 4, 3, 5, 1, 2, false, 2, 17, 18),
+      new Shape("one input channel (im2col by default)", 1, 8, 3, 1, 0, false, 3, 19, 19),
+      new Shape("narrow: samples grouped in a product", 3, 4, 3, 1, 0, true, 3, 7, 6),
+      new Shape("stride 2, padding 1", 3, 4, 3, 2, 1, true, 2, 8, 7),
+      new Shape("1x1", 5, 3, 1, 1, 0, true, 2, 4, 4));
+
+  static Stream<Arguments> everyStrategyOnEveryShape() {
+    List<Arguments> cases = new ArrayList<>();
+    for (Shape shape : SHAPES) {
+      for (Conv2d.Algorithm algorithm : Conv2d.Algorithm.values()) {
+        if (algorithm != Conv2d.Algorithm.SHIFTED || shape.stride() == 1) {
+          cases.add(Arguments.of(algorithm, shape));
+        }
+      }
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("everyStrategyOnEveryShape")
+  void matchesTheReferenceAndFiniteDifferences(Conv2d.Algorithm algorithm, Shape s) {
+    layer(s.conv(algorithm), true, s.n(), s.in(), s.h(), s.w());
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("everyStrategyOnEveryShape")
+  void forwardGivesTheDirectLoopsBits(Conv2d.Algorithm algorithm, Shape s) {
+    Tensor x = Tensor.zeros(s.n(), s.in(), s.h(), s.w());
+    new Rng(9).gaussian(x.data(), 0, 1);
+    float[] direct = s.conv(Conv2d.Algorithm.DIRECT).forward(x, true).data().clone();
+    float[] other = s.conv(algorithm).forward(x, true).data();
+    assertThat(other).as("%s forward against the direct loops", algorithm).isEqualTo(direct);
+  }
+
+  @Test
+  void ref15kTakesShiftedWindowsInItsWideLayersAndIm2colElsewhere() {
+    Sequential model = Zoo.get("ref15k").build(new Rng(1));
+    List<String> strategies = new ArrayList<>();
+    int[] shape = {1, 28, 28};
+    for (Layer layer : model.layers()) {
+      if (layer instanceof Conv2d conv) {
+        strategies.add(conv.strategyName(shape[1], shape[2]));
+      }
+      shape = layer.outputShape(shape);
+    }
+    assertThat(strategies).containsExactly(
+        "im2col (1 sample per product)", // 1 -> 8 at 28x28: too few input channels for shifted windows
+        "shifted windows", // 8 -> 16 at 26x26
+        "shifted windows", // 16 -> 16 at 24x24
+        "im2col (5 samples per product)", // 16 -> 16 at 11x11, after the max-pool: 97 columns a sample
+        "im2col (8 samples per product)", // at 9x9
+        "im2col (15 samples per product)", // at 7x7
+        "im2col (39 samples per product)", // 16 -> 32 at 5x5
+        "im2col (56 samples per product)"); // the 1x1 classifier at 3x3
+  }
+}
