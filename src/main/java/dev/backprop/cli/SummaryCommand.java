@@ -5,6 +5,7 @@ import dev.backprop.tensor.Rng;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -12,6 +13,9 @@ import picocli.CommandLine.Model.CommandSpec;
     description = "Print a model's layers, output shapes, parameters, receptive field and MACs.")
 final class SummaryCommand implements Callable<Integer> {
   @Mixin ModelChoice modelChoice;
+
+  @Option(names = "--verbose", description = "Also say how each convolution's products run (its strategy).")
+  boolean verbose;
   @Spec CommandSpec spec;
 
   @Override
@@ -21,7 +25,8 @@ final class SummaryCommand implements Callable<Integer> {
       out.println(modelChoice.model + ": " + modelChoice.entry().description());
     }
     out.println("arch: " + modelChoice.architecture());
-    out.print(ModelSummary.of(modelChoice.build(new Rng(0)), new int[] {1, 28, 28}).render());
+    ModelSummary summary = ModelSummary.of(modelChoice.build(new Rng(0)), new int[] {1, 28, 28});
+    out.print(verbose ? summary.renderVerbose() : summary.render());
     out.flush();
     return 0;
   }

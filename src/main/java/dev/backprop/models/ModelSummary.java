@@ -18,8 +18,12 @@ import java.util.Locale;
  */
 public record ModelSummary(int[] inputShape, List<Row> rows) {
 
-  /** One layer: its torchsummary name ("Conv2d-1"), per-sample output shape, and costs. */
-  public record Row(String name, int[] outputShape, long params, int receptiveField, int jump, long macs) {}
+  /**
+   * One layer: its torchsummary name ("Conv2d-1"), per-sample output shape, costs, and for a convolution how its
+   * products run (the strategy {@link Conv2d#strategyName} names; empty for other layers).
+   */
+  public record Row(String name, int[] outputShape, long params, int receptiveField, int jump, long macs,
+      String strategy) {}
 
   public static ModelSummary of(Sequential model, int[] inputShape) {
     List<Row> rows = new ArrayList<>();
@@ -32,11 +36,13 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
       int kernel = 1;
       int stride = 1;
       long macs = 0;
+      String strategy = "";
       switch (layer) {
         case Conv2d conv -> {
           kernel = conv.kernel();
           stride = conv.stride();
           macs = (long) out[0] * out[1] * out[2] * shape[0] * kernel * kernel;
+          strategy = conv.strategyName(shape[1], shape[2]);
         }
         case MaxPool2d pool -> {
           kernel = pool.kernel();
@@ -56,7 +62,8 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
       receptiveField += (kernel - 1) * jump;
       jump *= stride;
       long params = layer.parameters().stream().mapToLong(Parameter::size).sum();
-      rows.add(new Row(layer.getClass().getSimpleName() + "-" + index++, out, params, receptiveField, jump, macs));
+      rows.add(new Row(layer.getClass().getSimpleName() + "-" + index++, out, params, receptiveField, jump, macs,
+          strategy));
       shape = out;
     }
     return new ModelSummary(inputShape.clone(), List.copyOf(rows));
@@ -102,6 +109,18 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
     s.append(String.format(Locale.ROOT, "Params size (MB): %.2f%n", paramsMb));
     s.append(String.format(Locale.ROOT, "Estimated Total Size (MB): %.2f%n", inputMb + activationsMb + paramsMb));
     s.append(rule).append('\n');
+    return s.toString();
+  }
+
+  /** {@link #render()}, then how each convolution runs. */
+  public String renderVerbose() {
+    StringBuilder s = new StringBuilder(render());
+    s.append("Convolutions (how the products run, chosen by shape):\n");
+    for (Row row : rows) {
+      if (!row.strategy().isEmpty()) {
+        s.append(String.format(Locale.ROOT, "  %-12s %s%n", row.name(), row.strategy()));
+      }
+    }
     return s.toString();
   }
 

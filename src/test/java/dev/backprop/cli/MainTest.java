@@ -41,4 +41,12 @@ class MainTest {
       assertThat(run.err()).startsWith("backprop: --threads must be between 1 and ").doesNotContain("Exception");
     }
   }
+
+  @Test
+  void summaryVerboseSaysHowEachConvolutionRuns() {
+    Run run = run("summary", "--model", "ref15k", "--verbose");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("Conv2d-1     im2col (1 sample per product)", "Conv2d-4     shifted windows");
+    assertThat(run("summary", "--model", "ref15k").out()).doesNotContain("shifted windows");
+  }
 }
