@@ -66,10 +66,6 @@ public final class BatchLoader implements AutoCloseable {
       return new Options(batchSize, shuffle, augmentation, seed, prefetch);
     }
 
-    public Options withShuffle(boolean shuffle) {
-      return new Options(batchSize, shuffle, augmentation, seed, prefetch);
-    }
-
     public Options withPrefetch(boolean prefetch) {
       return new Options(batchSize, shuffle, augmentation, seed, prefetch);
     }

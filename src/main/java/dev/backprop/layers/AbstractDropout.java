@@ -57,7 +57,7 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     return step;
   }
 
-  /** Sets the step of the next mask, e.g. when resuming training from a checkpoint. */
+  /** Sets the step of the next mask: masks are a function of (seed, step, sample, unit), not of a stream. */
   public void setStep(long step) {
     this.step = step;
   }

@@ -41,11 +41,6 @@ final class Shapes {
     }
   }
 
-  /** A buffer of exactly {@code length} floats, reusing {@code reuse} when it fits. */
-  static float[] reuse(float[] reuse, int length) {
-    return reuse != null && reuse.length == length ? reuse : new float[length];
-  }
-
   /**
    * Elements a parallel chunk of light elementwise work should hold: below this a loop is not worth splitting
    * (a hand-off to a worker costs microseconds), above it the chunks balance well over a few threads.
