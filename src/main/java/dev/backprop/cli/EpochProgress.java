@@ -1,6 +1,6 @@
 package dev.backprop.cli;
 
-import dev.backprop.train.Trainer;
+import dev.backprop.train.TrainingRun;
 import java.io.Console;
 import java.lang.reflect.Method;
 import java.util.Locale;
@@ -13,7 +13,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * The per-epoch progress bar on stderr (images, images/s, ETA, running loss and accuracy). Shown only on an
  * interactive terminal: in logs and CI the per-epoch lines say enough, and a redrawn bar would be noise.
  */
-final class EpochProgress implements Trainer.BatchListener, AutoCloseable {
+final class EpochProgress implements TrainingRun.EpochListener {
   private final ProgressBar bar;
 
   private EpochProgress(ProgressBar bar) {

@@ -2,29 +2,18 @@ package dev.backprop.cli;
 
 import dev.backprop.UserError;
 import dev.backprop.data.Augmentation;
-import dev.backprop.data.BatchLoader;
 import dev.backprop.data.Mnist;
 import dev.backprop.data.MnistSource;
 import dev.backprop.data.MnistSet;
 import dev.backprop.layers.Sequential;
-import dev.backprop.loss.NllLoss;
 import dev.backprop.models.ModelSummary;
 import dev.backprop.models.Recipe;
-import dev.backprop.optim.Adam;
-import dev.backprop.optim.AdamW;
-import dev.backprop.optim.LrSchedule;
-import dev.backprop.optim.OneCycleLR;
-import dev.backprop.optim.Optimizer;
-import dev.backprop.optim.Sgd;
-import dev.backprop.optim.StepLR;
-import dev.backprop.plot.TrainingCurves;
 import dev.backprop.tensor.Rng;
 import dev.backprop.train.Checkpoint;
 import dev.backprop.train.EpochMetrics;
 import dev.backprop.train.Evaluation;
-import dev.backprop.train.MetricsCsv;
 import dev.backprop.train.RunConfig;
-import dev.backprop.train.Trainer;
+import dev.backprop.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -36,8 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -113,91 +100,39 @@ final class TrainCommand implements Callable<Integer> {
         LocalDateTime.now().toString(), Runtime.version().toString());
     config.write(runDir.resolve("config.json"));
 
-    Optimizer opt = optimizer(recipe, model);
-    int batchesPerEpoch = (trainSet.size() + recipe.batchSize() - 1) / recipe.batchSize();
-    LrSchedule perBatch = recipe.schedule().equals("onecycle")
-        ? OneCycleLR.withDefaults(opt, recipe.maxLr(), recipe.epochs(), batchesPerEpoch) : null;
-    LrSchedule perEpoch = recipe.schedule().equals("step")
-        ? new StepLR(opt, recipe.stepSize(), recipe.gamma()) : null;
-    Trainer trainer = new Trainer(model, new NllLoss(), opt, perBatch, perEpoch);
-
     // In a fixed order (Map.of's changes from one JVM to the next), so that the same run writes the same bytes.
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(Checkpoint.MODEL, modelChoice.displayName());
     metadata.put(Checkpoint.ARCH, modelChoice.architecture());
-    List<EpochMetrics> history = new ArrayList<>();
-    CountDownLatch finished = new CountDownLatch(1);
-    Thread stopOnInterrupt = new Thread(() -> {
-      trainer.requestStop();
-      try {
-        finished.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    TrainingRun run = new TrainingRun(model, recipe, augmentation, seed, trainSet, mnist.test(), runDir, metadata);
+    TrainingRun.Outcome outcome = run.run(new TrainingRun.Listener() {
+      @Override
+      public TrainingRun.EpochListener epochStarted(int epoch, int epochs, int images) {
+        return EpochProgress.start(String.format(Locale.ROOT, "Epoch %d/%d", epoch, epochs), images);
       }
-    }, "stop-training");
-    Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
-    try (BatchLoader trainLoader = new BatchLoader(trainSet,
-            BatchLoader.Options.training(recipe.batchSize(), seed).withAugmentation(augmentation));
-        BatchLoader testLoader = new BatchLoader(mnist.test(), BatchLoader.Options.evaluation(recipe.batchSize()))) {
-      double best = -1;
-      for (int epoch = 1; epoch <= recipe.epochs(); epoch++) {
-        double epochLr = opt.learningRate();
-        long start = System.nanoTime();
-        Trainer.EpochResult result;
-        try (EpochProgress progress = EpochProgress.start(
-            String.format(Locale.ROOT, "Epoch %d/%d", epoch, recipe.epochs()), trainSet.size())) {
-          result = trainer.trainEpoch(trainLoader, epoch - 1, progress);
-        }
-        if (!result.completed()) {
-          stdout.printf("Stopped during epoch %d; %s%n", epoch, epoch == 1 ? "no epoch completed."
-              : "model.safetensors holds epoch " + (epoch - 1) + " in " + runDir);
-          stdout.flush();
-          return 130;
-        }
-        Evaluation test = trainer.evaluate(testLoader);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        EpochMetrics metrics = new EpochMetrics(epoch, epochLr, result.loss(), result.accuracy(), test.loss(),
-            test.accuracy(), seconds);
-        history.add(metrics);
-        MetricsCsv.append(runDir.resolve("metrics.csv"), metrics);
-        Checkpoint.save(runDir.resolve("model.safetensors"), model, withEpoch(metadata, metrics));
-        boolean improved = test.accuracy() > best;
-        if (improved) {
-          best = test.accuracy();
-          Checkpoint.save(runDir.resolve("best.safetensors"), model, withEpoch(metadata, metrics));
-        }
-        TrainingCurves.write(runDir.resolve("curves.png"), history);
-        // The epoch's leftovers (plot images, checkpoint buffers) sit in the old generation, which no young
-        // collection empties, so a run's footprint would creep up by megabytes per epoch; one full collection
-        // between epochs (tens of milliseconds) keeps the heap at the live data.
-        System.gc();
+
+      @Override
+      public void epochFinished(EpochMetrics m, Evaluation test, boolean improved) {
         stdout.printf(Locale.ROOT,
             "Epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %d/%d (%.2f%%)  lr %.4f  %.1fs%s%n",
-            epoch, recipe.epochs(), result.loss(), result.accuracy(), test.loss(), test.correct(), test.total(),
-            test.accuracy(), epochLr, seconds, improved ? "  *" : "");
+            m.epoch(), recipe.epochs(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), test.correct(), test.total(),
+            m.testAccuracy(), m.lr(), m.seconds(), improved ? "  *" : "");
         stdout.flush();
       }
-      EpochMetrics bestEpoch = history.stream()
-          .max((a, b) -> Double.compare(a.testAccuracy(), b.testAccuracy())).orElseThrow();
-      stdout.printf(Locale.ROOT, "Best test accuracy %.2f%% at epoch %d; final %.2f%%. Run saved in %s%n",
-          bestEpoch.testAccuracy(), bestEpoch.epoch(), history.get(history.size() - 1).testAccuracy(), runDir);
+    });
+    if (!outcome.completed()) {
+      int epoch = outcome.stoppedInEpoch();
+      stdout.printf("Stopped during epoch %d; %s%n", epoch, epoch == 1 ? "no epoch completed."
+          : "model.safetensors holds epoch " + (epoch - 1) + " in " + runDir);
       stdout.flush();
-      return 0;
-    } finally {
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the hook is running and waits for the latch released above.
-      }
+      return 130;
     }
-  }
-
-  private static Map<String, String> withEpoch(Map<String, String> metadata, EpochMetrics metrics) {
-    Map<String, String> all = new LinkedHashMap<>(metadata);
-    all.put("backprop.epoch", Integer.toString(metrics.epoch()));
-    all.put("backprop.test_acc", Double.toString(metrics.testAccuracy()));
-    return all;
+    EpochMetrics best = outcome.best();
+    stdout.printf(Locale.ROOT, "Best test accuracy %.2f%% at epoch %d; final %.2f%%. Run saved in %s%n",
+        best.testAccuracy(), best.epoch(), outcome.history().get(outcome.history().size() - 1).testAccuracy(),
+        runDir);
+    stdout.flush();
+    return 0;
   }
 
   private Path defaultRunDirectory() {
@@ -237,16 +172,6 @@ final class TrainCommand implements Callable<Integer> {
       a = a.withScale(scale[0], scale[1]);
     }
     return a;
-  }
-
-  private static Optimizer optimizer(Recipe recipe, Sequential model) {
-    var params = model.parameters();
-    return switch (recipe.optimizer()) {
-      case "sgd" -> new Sgd(params, recipe.lr(), recipe.momentum(), 0, recipe.nesterov(), recipe.weightDecay());
-      case "adam" -> new Adam(params, recipe.lr(), 0.9, 0.999, 1e-8, recipe.weightDecay());
-      case "adamw" -> new AdamW(params, recipe.lr(), 0.9, 0.999, 1e-8, recipe.weightDecay());
-      default -> throw new UserError("unknown optimizer '" + recipe.optimizer() + "' (sgd, adam, adamw)");
-    };
   }
 
   private static String describe(Recipe r, Augmentation a) {

@@ -1,6 +1,9 @@
 package dev.backprop.models;
 
 import dev.backprop.UserError;
+import dev.backprop.layers.Parameter;
+import dev.backprop.optim.Optimizer;
+import dev.backprop.optim.Optimizers;
 import java.util.List;
 
 /**
@@ -34,16 +37,26 @@ public record Recipe(
     require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1)");
     require(weightDecay >= 0, "--weight-decay must not be negative");
     require(rotationDegrees >= 0 && rotationDegrees <= 180, "--rotation must be between 0 and 180 degrees");
-    require(List.of("sgd", "adam", "adamw").contains(optimizer), "--optimizer must be sgd, adam or adamw");
-    switch (schedule) {
-      case "onecycle" -> require(maxLr > 0 && Double.isFinite(maxLr), "--max-lr must be a positive number");
-      case "step" -> {
+    require(Optimizers.optimizer(optimizer) != null, "--optimizer must be sgd, adam or adamw");
+    Optimizers.Schedule kind = Optimizers.schedule(schedule);
+    require(kind != null, "--schedule must be onecycle, step or none");
+    switch (kind) {
+      case ONECYCLE -> require(maxLr > 0 && Double.isFinite(maxLr), "--max-lr must be a positive number");
+      case STEP -> {
         require(stepSize >= 1, "--step-size must be at least 1");
         require(gamma > 0 && gamma <= 1, "--gamma must be in (0, 1]");
       }
-      case "none" -> { }
-      default -> throw new UserError("--schedule must be onecycle, step or none");
+      case NONE -> { }
     }
+  }
+
+  /** The optimizer this recipe names, built on {@code params}. */
+  public Optimizer buildOptimizer(List<Parameter> params) {
+    return Optimizers.optimizer(optimizer).build(params, lr, momentum, nesterov, weightDecay);
+  }
+
+  public Optimizers.Schedule scheduleKind() {
+    return Optimizers.schedule(schedule);
   }
 
   private static void require(boolean condition, String message) {
