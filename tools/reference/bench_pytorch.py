@@ -6,7 +6,7 @@ same JSON keys, so that bench/compare-pytorch.sh can put the two side by side. R
     /usr/bin/python3 tools/reference/bench_pytorch.py --arch "$(bin/backprop summary --model ref15k | sed -n 's/^arch: //p')" \
         --model ref15k --threads 2 --data ../shared/data/mnist --json
 
-What is timed (as dev.backprop.train.Benchmark does it):
+What is timed (as dev.backprop.bench.Benchmark does it):
   training   per step: gather B shuffled, pre-normalised images (x = train_x[idx]), zero_grad, forward in training
              mode (BN batch statistics, dropout on), NLL loss, backward, SGD step (lr 0.01, momentum 0.9); a
              repetition is --batches steps, images/s = batches * B / seconds

@@ -1,6 +1,6 @@
 package dev.backprop.cli;
 
-import dev.backprop.train.Benchmark;
+import dev.backprop.bench.Benchmark;
 import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;

@@ -27,6 +27,7 @@ public final class Trainer {
   private final LrSchedule perBatchSchedule;
   private final LrSchedule perEpochSchedule;
   private volatile boolean stopRequested;
+  private Tensor lastOutput;
 
   /** Either schedule may be null; a per-batch schedule steps after every batch, a per-epoch one after each epoch. */
   public Trainer(Sequential model, ClassificationLoss loss, Optimizer optimizer, LrSchedule perBatchSchedule,
@@ -55,16 +56,9 @@ public final class Trainer {
       if (stopRequested) {
         return new EpochResult(lossSum / Math.max(seen, 1), 100.0 * correct / Math.max(seen, 1), false);
       }
-      optimizer.zeroGrad();
-      Tensor output = model.forward(batch.images(), true);
-      double batchLoss = loss.forward(output, batch.labels());
-      model.backward(loss.backward());
-      optimizer.step();
-      if (perBatchSchedule != null) {
-        perBatchSchedule.step();
-      }
+      double batchLoss = step(batch.images(), batch.labels());
       lossSum += batchLoss * batch.size();
-      correct += Predictions.countCorrect(output, batch.labels());
+      correct += Predictions.countCorrect(lastOutput, batch.labels());
       seen += batch.size();
       listener.onBatch(seen, lossSum / seen, 100.0 * correct / seen);
     }
@@ -72,6 +66,28 @@ public final class Trainer {
       perEpochSchedule.step();
     }
     return new EpochResult(lossSum / seen, 100.0 * correct / seen, true);
+  }
+
+  /**
+   * One training step on a batch: zero the gradients, forward in training mode, loss, backward, optimizer step,
+   * then the per-batch schedule's step. Returns the batch's mean loss; the model's output stays in
+   * {@link #lastOutput()} until the next step.
+   */
+  public double step(Tensor images, int[] labels) {
+    optimizer.zeroGrad();
+    lastOutput = model.forward(images, true);
+    double batchLoss = loss.forward(lastOutput, labels);
+    model.backward(loss.backward());
+    optimizer.step();
+    if (perBatchSchedule != null) {
+      perBatchSchedule.step();
+    }
+    return batchLoss;
+  }
+
+  /** The output of the last {@link #step}. */
+  public Tensor lastOutput() {
+    return lastOutput;
   }
 
   /** Evaluation-mode pass over {@code loader}: mean loss, accuracy and the confusion matrix. */

@@ -1,4 +1,4 @@
-package dev.backprop.train;
+package dev.backprop.bench;
 
 import dev.backprop.data.Mnist;
 import dev.backprop.data.MnistSet;

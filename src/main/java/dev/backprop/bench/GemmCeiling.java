@@ -1,4 +1,4 @@
-package dev.backprop.train;
+package dev.backprop.bench;
 
 import dev.backprop.tensor.Gemm;
 import dev.backprop.tensor.Parallel;
@@ -46,15 +46,19 @@ public final class GemmCeiling {
     Parallel.Body rows = (chunk, start, end, worker) ->
         Gemm.gemm(false, false, end - start, size, size, a, start * size, size, b, 0, size, c, start * size, size,
             false);
-    double flopPerProduct = 2.0 * size * size * size;
     run(rows, size, grain, (long) (warmupSeconds * 1e9));
     double best = 0;
     for (int w = 0; w < windows; w++) {
       long start = System.nanoTime();
       long products = run(rows, size, grain, (long) (windowSeconds * 1e9));
-      best = Math.max(best, products * flopPerProduct / (System.nanoTime() - start));
+      best = Math.max(best, gflops(products, size, System.nanoTime() - start));
     }
     return new Measurement(best, size, threads, windows, windowSeconds);
+  }
+
+  /** GFLOP/s of {@code products} n x n x n products (2 n^3 flop each) in {@code nanos} nanoseconds. */
+  static double gflops(long products, int size, long nanos) {
+    return products * 2.0 * size * size * size / nanos;
   }
 
   /** Runs products until {@code nanos} have passed (at least one); returns how many ran. */

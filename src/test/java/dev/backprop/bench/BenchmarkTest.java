@@ -1,4 +1,4 @@
-package dev.backprop.train;
+package dev.backprop.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -80,10 +80,12 @@ class BenchmarkTest {
   }
 
   @Test
-  void gemmCeilingIsPositive() {
+  void gemmCeilingCountsTwoNCubedFlopPerProduct() {
+    assertThat(GemmCeiling.gflops(1, 100, 2_000_000)).isEqualTo(1.0); // 2·10^6 flop in 2 ms
+    assertThat(GemmCeiling.gflops(3, 256, 1_000_000_000)).isEqualTo(3 * 2.0 * 256 * 256 * 256 / 1e9);
     GemmCeiling.Measurement m = GemmCeiling.measure(64, 0.01, 2, 0.01);
-    assertThat(m.gflops()).isPositive().isFinite();
-    assertThat(m.describe()).startsWith("64x64x64 Gemm on ");
+    assertThat(m.describe()).isEqualTo("64x64x64 Gemm on %d thread%s, best of 2 windows of 0.0 s",
+        m.threads(), m.threads() == 1 ? "" : "s");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.backprop.train;
+package dev.backprop.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.backprop.train;
+package dev.backprop.bench;
 
 import dev.backprop.UserError;
 import dev.backprop.layers.Sequential;
@@ -6,6 +6,7 @@ import dev.backprop.loss.ClassificationLoss;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
+import dev.backprop.train.Trainer;
 import java.util.Arrays;
 
 /**
@@ -15,7 +16,7 @@ import java.util.Arrays;
  * <pre>
  * training step  (batch B, training mode: BN batch statistics, dropout on)
  *   gather B images of a shuffled order into the batch tensor   (pre-normalised, no augmentation)
- *   zeroGrad; out = model.forward(x, true); loss.forward(out, y); model.backward(loss.backward()); optimizer.step()
+ *   Trainer.step(x, y): zeroGrad; out = model.forward(x, true); loss.forward(out, y); backward; optimizer.step()
  * inference step (batch I, eval mode)
  *   out = model.infer(test batch)                               (batches cut once from the test images)
  * </pre>
@@ -88,8 +89,7 @@ public final class Benchmark {
   }
 
   private final Sequential model;
-  private final ClassificationLoss loss;
-  private final Optimizer optimizer;
+  private final Trainer trainer;
   private final BenchData data;
   private final Settings settings;
 
@@ -105,8 +105,7 @@ public final class Benchmark {
   public Benchmark(Sequential model, ClassificationLoss loss, Optimizer optimizer, BenchData data,
       Settings settings) {
     this.model = model;
-    this.loss = loss;
-    this.optimizer = optimizer;
+    this.trainer = new Trainer(model, loss, optimizer, null, null);
     this.data = data;
     this.settings = settings;
     if (data.trainCount() < settings.batchSize()) {
@@ -156,11 +155,7 @@ public final class Benchmark {
     long start = System.nanoTime();
     for (int step = 0; step < settings.batches(); step++) {
       nextTrainBatch();
-      optimizer.zeroGrad();
-      Tensor output = model.forward(trainBatch, true);
-      loss.forward(output, trainLabels);
-      model.backward(loss.backward());
-      optimizer.step();
+      trainer.step(trainBatch, trainLabels);
       listener.stepDone(step + 1);
     }
     double rate = (double) settings.batches() * b / ((System.nanoTime() - start) / 1e9);
