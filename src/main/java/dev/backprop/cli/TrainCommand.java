@@ -56,6 +56,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--gamma", description = "StepLR decay factor.") Double gamma;
   @Option(names = "--rotation", description = "Random rotation range in degrees (default: the recipe's).")
   Double rotation;
+  @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Train with cross-entropy against "
+      + "(1 - EPS) one-hot + EPS/10 instead of the NLL loss, as PyTorch's label_smoothing (default: the recipe's).")
+  Double labelSmoothing;
   @Option(names = "--translate", defaultValue = "0",
       description = "Random translation as a fraction of the image side (random affine), e.g. 0.1.")
   double translate;
@@ -155,7 +158,8 @@ final class TrainCommand implements Callable<Integer> {
         gamma != null ? gamma : r.gamma(),
         epochs != null ? epochs : r.epochs(),
         batchSize != null ? batchSize : r.batchSize(),
-        rotation != null ? rotation : r.rotationDegrees());
+        rotation != null ? rotation : r.rotationDegrees(),
+        labelSmoothing != null ? labelSmoothing : r.labelSmoothing());
     recipe.validate();
     return recipe;
   }
@@ -180,8 +184,9 @@ final class TrainCommand implements Callable<Integer> {
       case "step" -> String.format(Locale.ROOT, "lr %.3g x%.3g every %d epochs", r.lr(), r.gamma(), r.stepSize());
       default -> String.format(Locale.ROOT, "lr %.3g", r.lr());
     };
-    return String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d, %s", r.optimizer(), schedule, r.epochs(),
-        r.batchSize(), describe(a));
+    String smoothing = r.labelSmoothing() > 0 ? ", label smoothing " + plain(r.labelSmoothing()) : "";
+    return String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d, %s%s", r.optimizer(), schedule, r.epochs(),
+        r.batchSize(), describe(a), smoothing);
   }
 
   private static String describe(Augmentation a) {

@@ -2,6 +2,9 @@ package dev.backprop.models;
 
 import dev.backprop.UserError;
 import dev.backprop.layers.Parameter;
+import dev.backprop.loss.ClassificationLoss;
+import dev.backprop.loss.CrossEntropyLoss;
+import dev.backprop.loss.NllLoss;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.optim.Optimizers;
 import java.util.List;
@@ -14,6 +17,8 @@ import java.util.List;
  * @param schedule "onecycle" (stepped per batch, peaking at {@code maxLr}), "step" (per epoch: lr times
  *     {@code gamma} every {@code stepSize} epochs) or "none"
  * @param rotationDegrees random rotation range (+/-) for training images; 0 turns it off
+ * @param labelSmoothing ε of the loss: 0 trains with the NLL loss of the log-probabilities, ε &gt; 0 with the
+ *     cross-entropy against (1 − ε)·onehot + ε/10 (PyTorch's label_smoothing)
  */
 public record Recipe(
     String optimizer,
@@ -27,7 +32,8 @@ public record Recipe(
     double gamma,
     int epochs,
     int batchSize,
-    double rotationDegrees) {
+    double rotationDegrees,
+    double labelSmoothing) {
 
   /** Rejects settings that cannot train, with one line naming the option. */
   public void validate() {
@@ -37,6 +43,7 @@ public record Recipe(
     require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1)");
     require(weightDecay >= 0, "--weight-decay must not be negative");
     require(rotationDegrees >= 0 && rotationDegrees <= 180, "--rotation must be between 0 and 180 degrees");
+    require(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1)");
     require(Optimizers.optimizer(optimizer) != null, "--optimizer must be sgd, adam or adamw");
     Optimizers.Schedule kind = Optimizers.schedule(schedule);
     require(kind != null, "--schedule must be onecycle, step or none");
@@ -55,6 +62,14 @@ public record Recipe(
     return Optimizers.optimizer(optimizer).build(params, lr, momentum, nesterov, weightDecay);
   }
 
+  /**
+   * The training loss: NLL of the model's log-probabilities, or with label smoothing the cross-entropy, which
+   * gives the same on log-probabilities as on logits (log-softmax of log-probabilities changes nothing).
+   */
+  public ClassificationLoss loss() {
+    return labelSmoothing > 0 ? new CrossEntropyLoss(labelSmoothing) : new NllLoss();
+  }
+
   public Optimizers.Schedule scheduleKind() {
     return Optimizers.schedule(schedule);
   }
@@ -66,10 +81,10 @@ public record Recipe(
   }
 
   static Recipe sgdOneCycle(double maxLr, int epochs) {
-    return new Recipe("sgd", 0.01, 0.9, false, 0, "onecycle", maxLr, 0, 0, epochs, 128, 7);
+    return new Recipe("sgd", 0.01, 0.9, false, 0, "onecycle", maxLr, 0, 0, epochs, 128, 7, 0);
   }
 
   static Recipe sgdStep(double lr, int stepSize, double gamma, int epochs) {
-    return new Recipe("sgd", lr, 0.9, false, 0, "step", 0, stepSize, gamma, epochs, 128, 7);
+    return new Recipe("sgd", lr, 0.9, false, 0, "step", 0, stepSize, gamma, epochs, 128, 7, 0);
   }
 }

@@ -4,7 +4,6 @@ import dev.backprop.data.Augmentation;
 import dev.backprop.data.BatchLoader;
 import dev.backprop.data.MnistSet;
 import dev.backprop.layers.Sequential;
-import dev.backprop.loss.NllLoss;
 import dev.backprop.models.Recipe;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.plot.TrainingCurves;
@@ -75,7 +74,7 @@ public final class TrainingRun {
   public Outcome run(Listener listener) throws IOException {
     Optimizer optimizer = recipe.buildOptimizer(model.parameters());
     int batchesPerEpoch = (trainSet.size() + recipe.batchSize() - 1) / recipe.batchSize();
-    Trainer trainer = new Trainer(model, new NllLoss(), optimizer,
+    Trainer trainer = new Trainer(model, recipe.loss(), optimizer,
         recipe.scheduleKind().perBatch(optimizer, recipe.maxLr(), recipe.epochs(), batchesPerEpoch),
         recipe.scheduleKind().perEpoch(optimizer, recipe.stepSize(), recipe.gamma()));
     List<EpochMetrics> history = new ArrayList<>();

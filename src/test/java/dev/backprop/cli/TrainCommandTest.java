@@ -60,6 +60,19 @@ class TrainCommandTest {
   }
 
   @Test
+  void labelSmoothingTrainsWithTheCrossEntropyAndIsRecorded() throws Exception {
+    Path dir = shared.resolve("smoothed");
+    Run smoothed = MainTest.run("train", "--data", data.toString(), "--epochs", "1", "--batch-size", "32",
+        "--label-smoothing", "0.1", "--out", dir.toString());
+    assertThat(smoothed.exitCode()).as(smoothed.err()).isZero();
+    assertThat(smoothed.out()).contains("label smoothing 0.1");
+    assertThat(RunConfig.read(dir.resolve("config.json")).recipe().labelSmoothing()).isEqualTo(0.1);
+    Run wrong = MainTest.run("train", "--data", data.toString(), "--label-smoothing", "1.5");
+    assertThat(wrong.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(wrong.err()).contains("--label-smoothing must be in [0, 1)");
+  }
+
+  @Test
   void aNonEmptyOutputDirectoryIsRefusedWithoutForce() throws Exception {
     Path dir = shared.resolve("taken");
     Files.createDirectories(dir);

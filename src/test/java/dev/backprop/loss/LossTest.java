@@ -121,4 +121,29 @@ class LossTest {
     }
     return 0.5 * sum;
   }
+
+  /**
+   * train --label-smoothing applies the cross-entropy to the model's log-probabilities: log-softmax of
+   * log-probabilities changes nothing, so loss and gradient with respect to the logits are those of the
+   * cross-entropy of the logits.
+   */
+  @Test
+  void crossEntropyOfLogProbabilitiesIsCrossEntropyOfLogits() {
+    Tensor logits = Tensor.zeros(5, 10);
+    new Rng(4).gaussian(logits.data(), 0, 3);
+    int[] labels = {3, 0, 9, 9, 1};
+    CrossEntropyLoss direct = new CrossEntropyLoss(0.1);
+    double want = direct.forward(logits, labels);
+    float[] wantGrad = direct.backward().data().clone();
+
+    LogSoftmax logSoftmax = new LogSoftmax();
+    CrossEntropyLoss onLogProbs = new CrossEntropyLoss(0.1);
+    double got = onLogProbs.forward(logSoftmax.forward(logits, true), labels);
+    float[] gotGrad = logSoftmax.backward(onLogProbs.backward()).data();
+
+    assertThat(got).isCloseTo(want, offset(1e-6));
+    for (int i = 0; i < wantGrad.length; i++) {
+      assertThat(gotGrad[i]).as("gradient %d", i).isCloseTo(wantGrad[i], offset(1e-6f));
+    }
+  }
 }
