@@ -15,7 +15,7 @@ final class DataOption {
 
   /** Loads MNIST and passes the loader's notices (e.g. "not canonical MNIST") on to the user on {@code err}. */
   Mnist load(PrintWriter err) {
-    Mnist mnist = MnistSource.system().load(data);
+    Mnist mnist = MnistSource.system(new DownloadBars()).load(data);
     for (String notice : mnist.notices()) {
       err.println("backprop: " + notice);
     }

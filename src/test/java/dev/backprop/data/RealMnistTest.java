@@ -19,7 +19,7 @@ class RealMnistTest {
   static void load() {
     String dir = System.getenv(MnistSource.DATA_ENV);
     assumeTrue(dir != null && !dir.isBlank() && Files.isDirectory(Path.of(dir)), "BACKPROP_DATA not set");
-    mnist = MnistSource.builder().env(Map.of()).mirrors(List.of()).npm(null).progress(null).build()
+    mnist = MnistSource.builder().env(Map.of()).mirrors(List.of()).npm(null).build()
         .load(Path.of(dir));
   }
 

@@ -121,7 +121,7 @@ final class FewSteps {
   static MnistSet images() {
     String dir = System.getenv(MnistSource.DATA_ENV);
     if (dir != null && !dir.isBlank() && Files.isDirectory(Path.of(dir))) {
-      Mnist mnist = MnistSource.builder().env(Map.of()).mirrors(List.of()).npm(null).progress(null).build()
+      Mnist mnist = MnistSource.builder().env(Map.of()).mirrors(List.of()).npm(null).build()
           .load(Path.of(dir));
       return mnist.train().limit(IMAGES);
     }
