@@ -10,7 +10,6 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.XOR;
 
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -52,8 +51,6 @@ final class PanamaPointwise implements PointwiseKernel {
   /** Floats with as many lanes as {@link #LS}: the mask entries of one vector of random numbers. */
   private static final VectorSpecies<Float> LF = VectorSpecies.of(float.class, VectorShape.forBitSize(LL * 32));
   private static final FloatVector ZERO = FloatVector.zero(S);
-  /** Scratch for folding the lane sums: 2 x 16 doubles per thread. */
-  private static final ThreadLocal<double[]> LANE_SUMS = ThreadLocal.withInitial(() -> new double[2 * LANES]);
 
   private static final boolean POOL_VECTORS = L >= 8;
   private static final VectorSpecies<Integer> PI = S.withLanes(int.class);
@@ -169,7 +166,7 @@ final class PanamaPointwise implements PointwiseKernel {
 
   @Override
   public double sum(float[] x, int offset, int rows, int stride, int length) {
-    double[] lanes = zeroedLanes();
+    double[] lanes = LaneScratch.zeroed();
     double tail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
@@ -188,7 +185,7 @@ final class PanamaPointwise implements PointwiseKernel {
 
   @Override
   public double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length) {
-    double[] lanes = zeroedLanes();
+    double[] lanes = LaneScratch.zeroed();
     double tail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
@@ -205,13 +202,6 @@ final class PanamaPointwise implements PointwiseKernel {
       }
     }
     return PointwiseKernel.foldLanes(lanes, 0) + tail;
-  }
-
-  /** This thread's 2 x 16 lane sums, zeroed. */
-  private static double[] zeroedLanes() {
-    double[] lanes = LANE_SUMS.get();
-    Arrays.fill(lanes, 0);
-    return lanes;
   }
 
   @Override
@@ -231,7 +221,7 @@ final class PanamaPointwise implements PointwiseKernel {
   @Override
   public void batchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows, int stride,
       int length, double[] sums, int at) {
-    double[] lanes = zeroedLanes(); // Σ dy in 0..15, Σ dy·x̂ in 16..31
+    double[] lanes = LaneScratch.zeroed(); // Σ dy in 0..15, Σ dy·x̂ in 16..31
     double dyTail = 0;
     double productTail = 0;
     int whole = length - length % LANES;

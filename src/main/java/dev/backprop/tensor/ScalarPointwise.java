@@ -10,7 +10,6 @@ import java.util.Arrays;
 final class ScalarPointwise implements PointwiseKernel {
 
   static final ScalarPointwise INSTANCE = new ScalarPointwise();
-  private static final ThreadLocal<double[]> LANE_SUMS = ThreadLocal.withInitial(() -> new double[2 * LANES]);
 
   private ScalarPointwise() {}
 
@@ -65,7 +64,7 @@ final class ScalarPointwise implements PointwiseKernel {
 
   @Override
   public double sum(float[] x, int offset, int rows, int stride, int length) {
-    double[] lanes = zeroedLanes();
+    double[] lanes = LaneScratch.zeroed();
     double tail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
@@ -82,7 +81,7 @@ final class ScalarPointwise implements PointwiseKernel {
 
   @Override
   public double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length) {
-    double[] lanes = zeroedLanes();
+    double[] lanes = LaneScratch.zeroed();
     double tail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
@@ -112,7 +111,7 @@ final class ScalarPointwise implements PointwiseKernel {
   @Override
   public void batchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows, int stride,
       int length, double[] sums, int at) {
-    double[] lanes = zeroedLanes(); // Σ dy in 0..15, Σ dy·x̂ in 16..31
+    double[] lanes = LaneScratch.zeroed(); // Σ dy in 0..15, Σ dy·x̂ in 16..31
     double dyTail = 0;
     double productTail = 0;
     int whole = length - length % LANES;
@@ -129,13 +128,6 @@ final class ScalarPointwise implements PointwiseKernel {
     }
     sums[at] = PointwiseKernel.foldLanes(lanes, 0) + dyTail;
     sums[at + 1] = PointwiseKernel.foldLanes(lanes, LANES) + productTail;
-  }
-
-  /** This thread's 2 x 16 lane sums, zeroed. */
-  private static double[] zeroedLanes() {
-    double[] lanes = LANE_SUMS.get();
-    Arrays.fill(lanes, 0);
-    return lanes;
   }
 
   @Override

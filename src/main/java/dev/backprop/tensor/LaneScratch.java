@@ -1,0 +1,18 @@
+package dev.backprop.tensor;
+
+import java.util.Arrays;
+
+/** The per-thread lane sums of the {@link PointwiseKernel} sums, shared by both kernels. */
+final class LaneScratch {
+  private static final ThreadLocal<double[]> SUMS =
+      ThreadLocal.withInitial(() -> new double[2 * PointwiseKernel.LANES]);
+
+  private LaneScratch() {}
+
+  /** This thread's 2 x 16 lane sums (batchNormSums keeps two sums at once), zeroed. */
+  static double[] zeroed() {
+    double[] lanes = SUMS.get();
+    Arrays.fill(lanes, 0);
+    return lanes;
+  }
+}
