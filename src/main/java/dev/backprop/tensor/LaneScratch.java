@@ -9,7 +9,12 @@ final class LaneScratch {
 
   private LaneScratch() {}
 
-  /** This thread's 2 x 16 lane sums (batchNormSums keeps two sums at once), zeroed. */
+  /** This thread's 2 x 16 lane sums (batchNormSums keeps two sums at once), as the last user left them. */
+  static double[] get() {
+    return SUMS.get();
+  }
+
+  /** {@link #get}, zeroed. */
   static double[] zeroed() {
     double[] lanes = SUMS.get();
     Arrays.fill(lanes, 0);

@@ -26,9 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <ul>
  *   <li>Selections (ReLU, the max-pool winner) are a compare and a blend: no branch to mispredict.
- *   <li>Sums widen DL floats at a time to doubles (DL: the preferred double vector's lanes) and add them to the
- *       16 lane sums of the canonical order ({@link PointwiseKernel}), 16 / DL vectors per block; the last length
- *       mod 16 elements of each run go to the scalar tail sum, in order.
+ *   <li>Sums widen DL floats at a time to doubles (DL: the preferred double vector's lanes, at most 8) and add them
+ *       to the 16 lane sums of the canonical order ({@link PointwiseKernel}), 16 / DL vectors per block; the last
+ *       length mod 16 elements of each run go to the scalar tail sum, in order.
  *   <li>The keep mask runs SplitMix64 on long lanes and compares the top 53 bits with {@code ceil(p·2^53)}, the
  *       same test as {@code Rng.doubleAt(key, u) >= p} without converting to double.
  *   <li>2x2 max pooling: two loads per input row give L windows; a two-vector shuffle splits their even and odd
@@ -42,7 +42,9 @@ final class PanamaPointwise implements PointwiseKernel {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
-  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  /** Doubles of the preferred width, at most 512 bits: a block of 16 lane sums is a whole number of vectors. */
+  private static final VectorSpecies<Double> D =
+      DoubleVector.SPECIES_PREFERRED.length() > 8 ? DoubleVector.SPECIES_512 : DoubleVector.SPECIES_PREFERRED;
   private static final int DL = D.length();
   /** Floats with as many lanes as {@link #D}: loaded, then widened. */
   private static final VectorSpecies<Float> DF = VectorSpecies.of(float.class, VectorShape.forBitSize(DL * 32));
@@ -150,58 +152,199 @@ final class PanamaPointwise implements PointwiseKernel {
     ScalarPointwise.INSTANCE.addShifted(x, xOffset + u, y, yOffset + u, count - u);
   }
 
-  private static DoubleVector widened(float[] x, int i) {
-    return widen(FloatVector.fromArray(DF, x, i));
-  }
-
-  private static DoubleVector widen(FloatVector v) {
-    return (DoubleVector) v.convertShape(F2D, D, 0);
-  }
-
-  // The sums keep their 16 lane sums in a per-thread array: lanes v·DL..v·DL + DL - 1 are vector v, updated by a
-  // load, an add and a store. One vector per step of the inner loop, whatever DL is, keeps the loop body small
-  // enough for C2 to inline every Vector API call in it: with 4 or 8 vector accumulators in locals (256- and 128-bit
-  // vectors), batchNormSums outgrew C2's inlining budget and boxed a vector per add (7 MB per training step). The
-  // accumulators' latency through memory does not matter here: the loops are bound by reading x.
+  // The sums keep their 16 lane sums in 16 / DL vector registers where that fits, each width in its own method, so
+  // that a loop holds only the accumulators of its width. C2 must inline every Vector API call in these loops or it
+  // boxes a vector per call, so the loops call no helper that takes or returns a vector (such a helper can be
+  // refused inlining once a method has inlined enough). Where the accumulators would outgrow that budget (two sums at
+  // once at 256 bits, anything at 128) the lane sums go through memory instead, a load, an add and a store per
+  // vector: slower (BatchNorm's forward took 1.8x as long that way at 512 bits), but it never boxes.
 
   @Override
   public double sum(float[] x, int offset, int rows, int stride, int length) {
-    double[] lanes = LaneScratch.zeroed();
+    return switch (DL) {
+      case 8 -> sum8(x, offset, rows, stride, length);
+      case 4 -> sum4(x, offset, rows, stride, length);
+      default -> sum2(x, offset, rows, stride, length);
+    };
+  }
+
+  private static double sum8(float[] x, int offset, int rows, int stride, int length) {
+    DoubleVector a0 = DoubleVector.zero(D), a1 = a0;
     double tail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
       for (int i = row, end = row + whole; i < end; i += LANES) {
-        for (int v = 0; v < LANES; v += DL) {
-          DoubleVector.fromArray(D, lanes, v).add(widened(x, i + v)).intoArray(lanes, v);
-        }
+        a0 = a0.add(FloatVector.fromArray(DF, x, i).convertShape(F2D, D, 0));
+        a1 = a1.add(FloatVector.fromArray(DF, x, i + 8).convertShape(F2D, D, 0));
       }
-      for (int i = row + whole, end = row + length; i < end; i++) {
-        tail += x[i];
-      }
+      tail = tailSum(x, row + whole, row + length, tail);
     }
+    double[] lanes = LaneScratch.get();
+    a0.intoArray(lanes, 0);
+    a1.intoArray(lanes, 8);
     return PointwiseKernel.foldLanes(lanes, 0) + tail;
+  }
+
+  private static double sum4(float[] x, int offset, int rows, int stride, int length) {
+    DoubleVector a0 = DoubleVector.zero(D), a1 = a0, a2 = a0, a3 = a0;
+    double tail = 0;
+    int whole = length - length % LANES;
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      for (int i = row, end = row + whole; i < end; i += LANES) {
+        a0 = a0.add(FloatVector.fromArray(DF, x, i).convertShape(F2D, D, 0));
+        a1 = a1.add(FloatVector.fromArray(DF, x, i + 4).convertShape(F2D, D, 0));
+        a2 = a2.add(FloatVector.fromArray(DF, x, i + 8).convertShape(F2D, D, 0));
+        a3 = a3.add(FloatVector.fromArray(DF, x, i + 12).convertShape(F2D, D, 0));
+      }
+      tail = tailSum(x, row + whole, row + length, tail);
+    }
+    double[] lanes = LaneScratch.get();
+    a0.intoArray(lanes, 0);
+    a1.intoArray(lanes, 4);
+    a2.intoArray(lanes, 8);
+    a3.intoArray(lanes, 12);
+    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+  }
+
+  private static double sum2(float[] x, int offset, int rows, int stride, int length) {
+    DoubleVector a0 = DoubleVector.zero(D), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    double tail = 0;
+    int whole = length - length % LANES;
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      for (int i = row, end = row + whole; i < end; i += LANES) {
+        a0 = a0.add(FloatVector.fromArray(DF, x, i).convertShape(F2D, D, 0));
+        a1 = a1.add(FloatVector.fromArray(DF, x, i + 2).convertShape(F2D, D, 0));
+        a2 = a2.add(FloatVector.fromArray(DF, x, i + 4).convertShape(F2D, D, 0));
+        a3 = a3.add(FloatVector.fromArray(DF, x, i + 6).convertShape(F2D, D, 0));
+        a4 = a4.add(FloatVector.fromArray(DF, x, i + 8).convertShape(F2D, D, 0));
+        a5 = a5.add(FloatVector.fromArray(DF, x, i + 10).convertShape(F2D, D, 0));
+        a6 = a6.add(FloatVector.fromArray(DF, x, i + 12).convertShape(F2D, D, 0));
+        a7 = a7.add(FloatVector.fromArray(DF, x, i + 14).convertShape(F2D, D, 0));
+      }
+      tail = tailSum(x, row + whole, row + length, tail);
+    }
+    double[] lanes = LaneScratch.get();
+    a0.intoArray(lanes, 0);
+    a1.intoArray(lanes, 2);
+    a2.intoArray(lanes, 4);
+    a3.intoArray(lanes, 6);
+    a4.intoArray(lanes, 8);
+    a5.intoArray(lanes, 10);
+    a6.intoArray(lanes, 12);
+    a7.intoArray(lanes, 14);
+    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+  }
+
+  private static double tailSum(float[] x, int from, int to, double tail) {
+    for (int i = from; i < to; i++) {
+      tail += x[i];
+    }
+    return tail;
   }
 
   @Override
   public double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length) {
-    double[] lanes = LaneScratch.zeroed();
+    return switch (DL) {
+      case 8 -> squaredDeviations8(x, mean, offset, rows, stride, length);
+      case 4 -> squaredDeviations4(x, mean, offset, rows, stride, length);
+      default -> squaredDeviations2(x, mean, offset, rows, stride, length);
+    };
+  }
+
+  // d = x − mean in double, then acc = fma(d, d, acc): one rounding per update.
+  private static double squaredDeviations8(float[] x, double mean, int offset, int rows, int stride, int length) {
+    DoubleVector a0 = DoubleVector.zero(D), a1 = a0;
     double tail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
       for (int i = row, end = row + whole; i < end; i += LANES) {
-        for (int v = 0; v < LANES; v += DL) {
-          DoubleVector d = widened(x, i + v).sub(mean);
-          d.fma(d, DoubleVector.fromArray(D, lanes, v)).intoArray(lanes, v);
-        }
+        DoubleVector d0 = ((DoubleVector) FloatVector.fromArray(DF, x, i).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d1 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 8).convertShape(F2D, D, 0)).sub(mean);
+        a0 = d0.fma(d0, a0);
+        a1 = d1.fma(d1, a1);
       }
-      for (int i = row + whole, end = row + length; i < end; i++) {
-        double d = x[i] - mean;
-        tail = Math.fma(d, d, tail);
-      }
+      tail = tailSquaredDeviations(x, mean, row + whole, row + length, tail);
     }
+    double[] lanes = LaneScratch.get();
+    a0.intoArray(lanes, 0);
+    a1.intoArray(lanes, 8);
     return PointwiseKernel.foldLanes(lanes, 0) + tail;
+  }
+
+  private static double squaredDeviations4(float[] x, double mean, int offset, int rows, int stride, int length) {
+    DoubleVector a0 = DoubleVector.zero(D), a1 = a0, a2 = a0, a3 = a0;
+    double tail = 0;
+    int whole = length - length % LANES;
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      for (int i = row, end = row + whole; i < end; i += LANES) {
+        DoubleVector d0 = ((DoubleVector) FloatVector.fromArray(DF, x, i).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d1 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 4).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d2 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 8).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d3 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 12).convertShape(F2D, D, 0)).sub(mean);
+        a0 = d0.fma(d0, a0);
+        a1 = d1.fma(d1, a1);
+        a2 = d2.fma(d2, a2);
+        a3 = d3.fma(d3, a3);
+      }
+      tail = tailSquaredDeviations(x, mean, row + whole, row + length, tail);
+    }
+    double[] lanes = LaneScratch.get();
+    a0.intoArray(lanes, 0);
+    a1.intoArray(lanes, 4);
+    a2.intoArray(lanes, 8);
+    a3.intoArray(lanes, 12);
+    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+  }
+
+  private static double squaredDeviations2(float[] x, double mean, int offset, int rows, int stride, int length) {
+    DoubleVector a0 = DoubleVector.zero(D), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    double tail = 0;
+    int whole = length - length % LANES;
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      for (int i = row, end = row + whole; i < end; i += LANES) {
+        DoubleVector d0 = ((DoubleVector) FloatVector.fromArray(DF, x, i).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d1 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 2).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d2 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 4).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d3 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 6).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d4 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 8).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d5 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 10).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d6 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 12).convertShape(F2D, D, 0)).sub(mean);
+        DoubleVector d7 = ((DoubleVector) FloatVector.fromArray(DF, x, i + 14).convertShape(F2D, D, 0)).sub(mean);
+        a0 = d0.fma(d0, a0);
+        a1 = d1.fma(d1, a1);
+        a2 = d2.fma(d2, a2);
+        a3 = d3.fma(d3, a3);
+        a4 = d4.fma(d4, a4);
+        a5 = d5.fma(d5, a5);
+        a6 = d6.fma(d6, a6);
+        a7 = d7.fma(d7, a7);
+      }
+      tail = tailSquaredDeviations(x, mean, row + whole, row + length, tail);
+    }
+    double[] lanes = LaneScratch.get();
+    a0.intoArray(lanes, 0);
+    a1.intoArray(lanes, 2);
+    a2.intoArray(lanes, 4);
+    a3.intoArray(lanes, 6);
+    a4.intoArray(lanes, 8);
+    a5.intoArray(lanes, 10);
+    a6.intoArray(lanes, 12);
+    a7.intoArray(lanes, 14);
+    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+  }
+
+  private static double tailSquaredDeviations(float[] x, double mean, int from, int to, double tail) {
+    for (int i = from; i < to; i++) {
+      double d = x[i] - mean;
+      tail = Math.fma(d, d, tail);
+    }
+    return tail;
   }
 
   @Override
@@ -221,9 +364,77 @@ final class PanamaPointwise implements PointwiseKernel {
   @Override
   public void batchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows, int stride,
       int length, double[] sums, int at) {
+    if (DL == 8) {
+      batchNormSums8(dy, x, mean, rstd, offset, rows, stride, length, sums, at);
+    } else if (DL == 4) {
+      batchNormSums4(dy, x, mean, rstd, offset, rows, stride, length, sums, at);
+    } else {
+      batchNormSumsInMemory(dy, x, mean, rstd, offset, rows, stride, length, sums, at);
+    }
+  }
+
+  // g: the lane sums of dy; p: those of dy·x̂, each product rounded to float (as Java's dy * xhat), then widened.
+  private static void batchNormSums8(float[] dy, float[] x, float mean, float rstd, int offset, int rows,
+      int stride, int length, double[] sums, int at) {
+    DoubleVector g0 = DoubleVector.zero(D), g1 = g0, p0 = g0, p1 = g0;
+    int whole = length - length % LANES;
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      for (int i = row, end = row + whole; i < end; i += LANES) {
+        FloatVector dy0 = FloatVector.fromArray(DF, dy, i);
+        FloatVector dy1 = FloatVector.fromArray(DF, dy, i + 8);
+        FloatVector xhat0 = FloatVector.fromArray(DF, x, i).sub(mean).mul(rstd);
+        FloatVector xhat1 = FloatVector.fromArray(DF, x, i + 8).sub(mean).mul(rstd);
+        g0 = g0.add(dy0.convertShape(F2D, D, 0));
+        g1 = g1.add(dy1.convertShape(F2D, D, 0));
+        p0 = p0.add(dy0.mul(xhat0).convertShape(F2D, D, 0));
+        p1 = p1.add(dy1.mul(xhat1).convertShape(F2D, D, 0));
+      }
+    }
+    double[] lanes = LaneScratch.get();
+    g0.intoArray(lanes, 0);
+    g1.intoArray(lanes, 8);
+    p0.intoArray(lanes, LANES);
+    p1.intoArray(lanes, LANES + 8);
+    finishBatchNormSums(dy, x, mean, rstd, offset, rows, stride, length, lanes, sums, at);
+  }
+
+  private static void batchNormSums4(float[] dy, float[] x, float mean, float rstd, int offset, int rows,
+      int stride, int length, double[] sums, int at) {
+    DoubleVector g0 = DoubleVector.zero(D), g1 = g0, g2 = g0, g3 = g0, p0 = g0, p1 = g0, p2 = g0, p3 = g0;
+    int whole = length - length % LANES;
+    for (int r = 0; r < rows; r++) {
+      int row = offset + r * stride;
+      for (int i = row, end = row + whole; i < end; i += LANES) {
+        FloatVector dy0 = FloatVector.fromArray(DF, dy, i);
+        FloatVector dy1 = FloatVector.fromArray(DF, dy, i + 4);
+        FloatVector dy2 = FloatVector.fromArray(DF, dy, i + 8);
+        FloatVector dy3 = FloatVector.fromArray(DF, dy, i + 12);
+        g0 = g0.add(dy0.convertShape(F2D, D, 0));
+        g1 = g1.add(dy1.convertShape(F2D, D, 0));
+        g2 = g2.add(dy2.convertShape(F2D, D, 0));
+        g3 = g3.add(dy3.convertShape(F2D, D, 0));
+        p0 = p0.add(dy0.mul(FloatVector.fromArray(DF, x, i).sub(mean).mul(rstd)).convertShape(F2D, D, 0));
+        p1 = p1.add(dy1.mul(FloatVector.fromArray(DF, x, i + 4).sub(mean).mul(rstd)).convertShape(F2D, D, 0));
+        p2 = p2.add(dy2.mul(FloatVector.fromArray(DF, x, i + 8).sub(mean).mul(rstd)).convertShape(F2D, D, 0));
+        p3 = p3.add(dy3.mul(FloatVector.fromArray(DF, x, i + 12).sub(mean).mul(rstd)).convertShape(F2D, D, 0));
+      }
+    }
+    double[] lanes = LaneScratch.get();
+    g0.intoArray(lanes, 0);
+    g1.intoArray(lanes, 4);
+    g2.intoArray(lanes, 8);
+    g3.intoArray(lanes, 12);
+    p0.intoArray(lanes, LANES);
+    p1.intoArray(lanes, LANES + 4);
+    p2.intoArray(lanes, LANES + 8);
+    p3.intoArray(lanes, LANES + 12);
+    finishBatchNormSums(dy, x, mean, rstd, offset, rows, stride, length, lanes, sums, at);
+  }
+
+  private static void batchNormSumsInMemory(float[] dy, float[] x, float mean, float rstd, int offset, int rows,
+      int stride, int length, double[] sums, int at) {
     double[] lanes = LaneScratch.zeroed(); // Σ dy in 0..15, Σ dy·x̂ in 16..31
-    double dyTail = 0;
-    double productTail = 0;
     int whole = length - length % LANES;
     for (int r = 0; r < rows; r++) {
       int row = offset + r * stride;
@@ -231,11 +442,23 @@ final class PanamaPointwise implements PointwiseKernel {
         for (int v = 0; v < LANES; v += DL) {
           FloatVector g = FloatVector.fromArray(DF, dy, i + v);
           FloatVector xhat = FloatVector.fromArray(DF, x, i + v).sub(mean).mul(rstd);
-          DoubleVector.fromArray(D, lanes, v).add(widen(g)).intoArray(lanes, v);
-          DoubleVector.fromArray(D, lanes, LANES + v).add(widen(g.mul(xhat))).intoArray(lanes, LANES + v);
+          DoubleVector.fromArray(D, lanes, v).add(g.convertShape(F2D, D, 0)).intoArray(lanes, v);
+          DoubleVector.fromArray(D, lanes, LANES + v).add(g.mul(xhat).convertShape(F2D, D, 0))
+              .intoArray(lanes, LANES + v);
         }
       }
-      for (int i = row + whole, end = row + length; i < end; i++) {
+    }
+    finishBatchNormSums(dy, x, mean, rstd, offset, rows, stride, length, lanes, sums, at);
+  }
+
+  /** The tails of every run, in order; then sums[at] and sums[at + 1] from the folded lane sums and the tails. */
+  private static void finishBatchNormSums(float[] dy, float[] x, float mean, float rstd, int offset, int rows,
+      int stride, int length, double[] lanes, double[] sums, int at) {
+    double dyTail = 0;
+    double productTail = 0;
+    int whole = length - length % LANES;
+    for (int r = 0; r < rows; r++) {
+      for (int i = offset + r * stride + whole, end = offset + r * stride + length; i < end; i++) {
         dyTail += dy[i];
         productTail += dy[i] * ((x[i] - mean) * rstd);
       }
