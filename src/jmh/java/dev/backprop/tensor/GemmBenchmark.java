@@ -23,11 +23,12 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * options and then prints GFLOP/s (2 m n k per call) per shape and the vector/scalar ratio; see docs/benchmarks.md.
  * Sample-time mode: every call is timed, so the fastest and the median call can be told apart on a busy machine.
  *
- * <p>Shape names are {@code LAYOUT:m x n x k}: NN is the conv forward (W times im2col columns), NT the weight
- * gradient (dOut times columns transposed, accumulating), TN the input gradient (W transposed times dOut). RO and
- * NTRO are NN and NT with B's rows read in place as the 3 x 3 windows of a stride-1 convolution
- * ({@link Gemm#gemmRowOffsets}, {@link Gemm#gemmTransposedRowOffsets}): taps / 9 input planes of W x W with the
- * output at the input's pitch, (W - 2) W columns (RO:16x528x144 is ref15k's 16 -&gt; 16 conv on 24 x 24 planes).
+ * <p>Shape names are {@code LAYOUT:m x n x k}: NN is the conv forward (W times im2col columns) and, with n the
+ * output channels, the weight gradient (im2col columns times dOut transposed, accumulating), TN the input gradient
+ * (W transposed times dOut), NT Linear's forward. RO and ARO are NN with B's rows, or A's, read in place as the
+ * 3 x 3 windows of a stride-1 convolution ({@link Gemm#gemmRowOffsets}, {@link Gemm#gemmARowOffsets}): taps / 9
+ * input planes of W x W with the output at the input's pitch, (W - 2) W columns (RO:16x528x144 is ref15k's
+ * 16 -&gt; 16 conv on 24 x 24 planes, ARO:144x16x528 its weight gradient).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -40,9 +41,9 @@ public class GemmBenchmark {
   @Param({
     "NN:16x484x144", "NN:16x576x144", "NN:8x676x9", "NN:32x9x144", "NN:10x9x32", "NN:32x576x288",
     "NN:16x3872x144",
-    "NT:16x144x484", "NT:8x9x676", "NT:32x144x9", "NT:32x288x576",
+    "NN:144x16x484", "NN:9x8x676", "NN:144x32x9", "NN:288x32x576", "NT:128x10x32",
     "TN:144x484x16", "TN:72x676x8", "TN:288x9x32",
-    "NN:16x528x144", "RO:16x528x144", "NT:16x144x528", "NTRO:16x144x528"
+    "NN:16x528x144", "RO:16x528x144", "NN:144x16x528", "ARO:144x16x528"
   })
   public String shape;
 
@@ -56,8 +57,9 @@ public class GemmBenchmark {
   private int m;
   private int n;
   private int k;
-  /** B's row starts for RO and NTRO, otherwise null. */
+  /** B's row starts for RO, A's for ARO, otherwise null. */
   private int[] rowOffsets;
+  private boolean tableOfA;
   private float[] a;
   private float[] b;
   private float[] c;
@@ -73,18 +75,25 @@ public class GemmBenchmark {
     String layout = shape.substring(0, shape.indexOf(':'));
     transA = layout.charAt(0) == 'T';
     transB = layout.startsWith("NT");
-    accumulate = transB;
+    tableOfA = layout.equals("ARO");
     int[] mnk = dims(shape);
     m = mnk[0];
     n = mnk[1];
     k = mnk[2];
+    // The weight gradients (n = output channels, at most 32) accumulate.
+    accumulate = layout.equals("ARO") || layout.equals("NN") && n <= 32;
     SplittableRandom random = new SplittableRandom(1);
-    a = randoms(random, m * k);
-    if (layout.endsWith("RO")) {
-      rowOffsets = windows(transB ? n : k, transB ? k : n);
+    if (tableOfA) {
+      rowOffsets = windows(m, k);
       // Each channel's plane is W x W, and the last window reads 2 elements past the last plane.
-      b = randoms(random, rowOffsets[rowOffsets.length - 1] + (transB ? k : n));
+      a = randoms(random, rowOffsets[rowOffsets.length - 1] + k);
+      b = randoms(random, k * n);
+    } else if (layout.equals("RO")) {
+      a = randoms(random, m * k);
+      rowOffsets = windows(k, n);
+      b = randoms(random, rowOffsets[rowOffsets.length - 1] + n);
     } else {
+      a = randoms(random, m * k);
       b = randoms(random, k * n);
     }
     c = randoms(random, m * n);
@@ -106,8 +115,10 @@ public class GemmBenchmark {
 
   @Benchmark
   public float[] gemm() {
-    if (rowOffsets != null) {
-      Gemm.gemmRowOffsets(kernel, transB, m, n, k, a, 0, k, b, 0, rowOffsets, c, 0, n, accumulate);
+    if (tableOfA) {
+      Gemm.gemmARowOffsets(kernel, m, n, k, a, 0, rowOffsets, b, 0, n, c, 0, n, accumulate);
+    } else if (rowOffsets != null) {
+      Gemm.gemmRowOffsets(kernel, false, m, n, k, a, 0, k, b, 0, rowOffsets, c, 0, n, accumulate);
     } else {
       Gemm.gemm(kernel, transA, transB, m, n, k, a, 0, transA ? m : k, b, 0, transB ? k : n, c, 0, n, accumulate);
     }

@@ -50,7 +50,7 @@ public final class Conv2d implements Layer {
   private Tensor gradInput;
   private Tensor gradOutput; // during backward
   private ConvStrategy.OutputStage stage = ConvStrategy.OutputStage.NONE; // during forward
-  private float[][] chunkGrads; // per chunk: dW [O·C·k·k] then db [O]
+  private float[][] chunkGrads; // per chunk: dWᵀ [C·k·k, O] then db [O]
   private final Parallel.Body forwardGroups = this::forwardGroups;
   private final Parallel.Body backwardChunk = this::backwardChunk;
 
@@ -160,7 +160,9 @@ public final class Conv2d implements Layer {
     gradInput = Shapes.like(gradInput, input);
     this.gradOutput = gradOutput;
     strategy.prepare(Parallel.threads(), true);
-    int grain = Math.max(strategy.samplesPerProduct(), Parallel.grainFor(n, MAX_CHUNKS));
+    // Chunks of whole groups, by N and the shape alone (not the strategy), so every strategy sums the same samples
+    // into each chunk.
+    int grain = Math.max(strategy.g.group(), Parallel.grainFor(n, MAX_CHUNKS));
     int chunks = Parallel.chunks(n, grain);
     chunkGrads = Shapes.buffers(chunkGrads, chunks, weights + outChannels);
     try {
@@ -170,9 +172,12 @@ public final class Conv2d implements Layer {
     }
     float[] dW = weight.grad().data();
     float[] db = bias != null ? bias.grad().data() : null;
-    for (float[] g : chunkGrads) { // in chunk order
-      for (int i = 0; i < weights; i++) {
-        dW[i] += g[i];
+    int patch = weights / outChannels;
+    for (float[] g : chunkGrads) { // in chunk order; a chunk holds dWᵀ [C·k·k, O], then db
+      for (int o = 0; o < outChannels; o++) {
+        for (int q = 0; q < patch; q++) {
+          dW[o * patch + q] += g[q * outChannels + o];
+        }
       }
       for (int o = 0; db != null && o < outChannels; o++) {
         db[o] += g[weights + o];

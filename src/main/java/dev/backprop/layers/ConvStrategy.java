@@ -9,7 +9,11 @@ import java.util.Arrays;
  * definition, plain loops), {@link Im2colConvolution} and {@link ShiftedConvolution} (matrix products). A strategy
  * works on a group of samples at a time with one worker's scratch, so that {@link Conv2d} can run groups in
  * parallel; what the strategies share lives here: the zero-padded copy of a sample, the output stage (bias, then the
- * fused ReLU and eval BatchNorm of {@link Sequential}), and dOut laid out at the column pitch.
+ * fused ReLU and eval BatchNorm of {@link Sequential}), and dOut laid out at the column pitch, as rows or transposed.
+ *
+ * <p>The weight gradient goes into a buffer laid out as dWᵀ [C·k·k, O] (then db [O]): the matrix products compute
+ * it as dWᵀ = windows · dOutᵀ, outer products whose every element is one fma chain over the output positions, sample
+ * after sample, and {@link Conv2d} transposes when it adds the chunks' sums into the parameter's gradient.
  */
 abstract class ConvStrategy {
   /** What the output pass applies after the bias: a ReLU, then an eval-mode BatchNorm (or null). */
@@ -21,6 +25,7 @@ abstract class ConvStrategy {
   final Parameter weight; // [O, C, k, k]
   final Parameter bias; // [O], or null
   private float[][] padded; // per worker: [C, Hp, Wp] and a margin of zeros; the border stays zero
+  private float[][] gradientColumns; // per worker, during backward: dOutᵀ [gradientRows(), O]
 
   ConvStrategy(ConvGeometry g, Parameter weight, Parameter bias) {
     this.g = g;
@@ -57,19 +62,27 @@ abstract class ConvStrategy {
   void prepare(int threads, boolean backward) {
     // The shifted windows of the last rows read up to columns − span past the last plane: zeros.
     padded = Shapes.buffers(padded, threads, g.inChannels() * g.paddedPlane() + Gemm.columnMultiple());
+    if (backward && gradientRows() > 0) {
+      gradientColumns = Shapes.buffers(gradientColumns, threads, gradientRows() * g.outChannels());
+    }
+  }
+
+  /** The rows of dOutᵀ one product of the weight gradient takes (k of dWᵀ = windows · dOutᵀ); 0 for none. */
+  int gradientRows() {
+    return 0;
   }
 
   /** out [N, O, OH, OW] of samples [start, end) (at most one group) from x [N, C, H, W], through the stage. */
   abstract void forward(float[] x, int start, int end, int worker, float[] out, OutputStage stage);
 
   /**
-   * For samples [start, end) (at most one group): their dx [N, C, H, W], and Σ dOut·windows over them into
-   * dW[O, C·k·k] (added to what is there unless {@code first}).
+   * For samples [start, end) (at most one group): their dx [N, C, H, W], and Σ windows·dOut over them into
+   * dWᵀ[C·k·k, O] (added to what is there unless {@code first}).
    */
   abstract void backward(float[] x, float[] dOut, int start, int end, int worker, float[] dW, boolean first,
       float[] dx);
 
-  /** db sums of samples [start, end) into g[O·C·k·k ...], added to what is there unless {@code first}. */
+  /** db sums of samples [start, end) into grads[O·C·k·k ...], added to what is there unless {@code first}. */
   final void biasGradient(float[] dOut, int start, int end, float[] grads, boolean first) {
     if (bias == null) {
       return;
@@ -157,6 +170,32 @@ abstract class ConvStrategy {
     for (int o = 0; o < channels; o++) {
       Arrays.fill(dOutWide, o * row + used, (o + 1) * row, 0f);
     }
+  }
+
+  /**
+   * dOutᵀ of samples [start, end) in the worker's buffer: row r, for r &lt; {@link #gradientRows()}, holds the O
+   * channels of column r of the samples side by side at the column pitch, and zeros where that column is no output
+   * position (the pitch gaps and the columns past the samples), so that whatever the windows hold there adds
+   * nothing to dWᵀ.
+   */
+  final float[] transposedGradient(float[] dOut, int start, int end, int worker) {
+    float[] t = gradientColumns[worker];
+    int channels = g.outChannels();
+    int ohw = g.outPlane();
+    Arrays.fill(t, 0, gradientRows() * channels, 0f);
+    for (int s = start; s < end; s++) {
+      int outOffset = s * channels * ohw;
+      for (int oh = 0; oh < g.outH(); oh++) {
+        for (int ow = 0; ow < g.outW(); ow++) {
+          int row = ((s - start) * g.span() + oh * g.pitch() + ow) * channels;
+          int from = outOffset + oh * g.outW() + ow;
+          for (int o = 0; o < channels; o++) {
+            t[row + o] = dOut[from + o * ohw];
+          }
+        }
+      }
+    }
+    return t;
   }
 
   /** dx of sample s: the interior of dPadded (plane c from c·planeStride), without the zero border. */

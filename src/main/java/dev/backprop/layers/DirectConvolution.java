@@ -11,9 +11,9 @@ package dev.backprop.layers;
  *   dx[s, c, h, w]    = Σ_o Σ_ki Σ_kj W[o, c, ki, kj] · dOut[s, o, i, j]  over i·stride + ki − p = h, j·stride + kj − p = w
  * </pre>
  *
- * x is 0 outside [0, H) × [0, W). The forward sums run over (c, ki, kj) in the order the matrix products do, so
- * the forward gives their bits; the gradients sum in other orders than the products and agree with them within
- * float rounding.
+ * x is 0 outside [0, H) × [0, W). The forward sums run over (c, ki, kj) and the weight gradient's over (s, i, j) in
+ * the orders the matrix products do, so forward and dW give their bits; dx sums in another order than the products
+ * and agrees with them within float rounding. dW goes into the strategies' transposed layout, dWᵀ[C·k·k, O].
  */
 final class DirectConvolution extends ConvStrategy {
 
@@ -68,7 +68,7 @@ final class DirectConvolution extends ConvStrategy {
       for (int c = 0; c < g.inChannels(); c++) {
         for (int ki = 0; ki < k; ki++) {
           for (int kj = 0; kj < k; kj++) {
-            int at = ((o * g.inChannels() + c) * k + ki) * k + kj;
+            int at = (((c * k) + ki) * k + kj) * g.outChannels() + o;
             float sum = first ? 0f : dW[at];
             for (int s = start; s < end; s++) {
               for (int i = 0; i < g.outH(); i++) {

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * <pre>
  *   col[C·k·k, n]    row (c, ki, kj), column i·span + oh·pitch + ow  =  sample i's padded[c, oh·stride + ki, ow·stride + kj]
  *   forward          out[O, n]      = W[O, C·k·k] · col
- *   weight gradient  dW[O, C·k·k]  += dOut[O, n] · colᵀ
+ *   weight gradient  dWᵀ[C·k·k, O] += col · dOutᵀ[n, O]
  *   input gradient   dcol[C·k·k, n] = Wᵀ · dOut,  then col2im adds dcol into dPadded[C, Hp, Wp]
  * </pre>
  *
@@ -34,6 +34,11 @@ final class Im2colConvolution extends ConvStrategy {
   @Override
   String name() {
     return "im2col (" + g.group() + (g.group() == 1 ? " sample" : " samples") + " per product)";
+  }
+
+  @Override
+  int gradientRows() {
+    return g.columns();
   }
 
   @Override
@@ -64,7 +69,8 @@ final class Im2colConvolution extends ConvStrategy {
     float[] dOutWide = wide[worker];
     widenGradient(dOut, start, end, dOutWide, 0, n);
     im2colGroup(x, start, end, worker);
-    Gemm.gemm(false, true, g.outChannels(), ckk, n, dOutWide, 0, n, cols[worker], 0, n, dW, 0, ckk, !first);
+    Gemm.gemm(false, false, ckk, g.outChannels(), n, cols[worker], 0, n, transposedGradient(dOut, start, end, worker),
+        0, g.outChannels(), dW, 0, g.outChannels(), !first);
     float[] gradCol = gradCols[worker];
     Gemm.gemm(true, false, ckk, n, g.outChannels(), weight.value().data(), 0, ckk, dOutWide, 0, n, gradCol, 0, n,
         false);

@@ -11,7 +11,7 @@ import dev.backprop.tensor.Gemm;
  *
  * <pre>
  *   forward          out[O, n]       = W[O, C·k·k] · windows          ({@link Gemm#gemmRowOffsets})
- *   weight gradient  dW[O, C·k·k]   += dOut[O, n] · windowsᵀ          ({@link Gemm#gemmTransposedRowOffsets})
+ *   weight gradient  dWᵀ[C·k·k, O]  += windows · dOutᵀ[n, O]          ({@link Gemm#gemmARowOffsets})
  *   input gradient   dPadded[C, q]   = Σ over (o, ki, kj) of W[o, c, ki, kj] · dOut[o, q − ki·Wp − kj]
  * </pre>
  *
@@ -71,6 +71,11 @@ final class ShiftedConvolution extends ConvStrategy {
   }
 
   @Override
+  int gradientRows() {
+    return columns;
+  }
+
+  @Override
   void prepare(int threads, boolean backward) {
     super.prepare(threads, backward);
     wide = Shapes.buffers(wide, threads, g.outChannels() * gradientRow);
@@ -98,8 +103,9 @@ final class ShiftedConvolution extends ConvStrategy {
     float[] dPadded = gradPadded[worker];
     for (int s = start; s < end; s++) {
       widenGradient(dOut, s, s + 1, dOutWide, margin, gradientRow);
-      Gemm.gemmTransposedRowOffsets(g.outChannels(), ckk, columns, dOutWide, margin, gradientRow,
-          paddedInput(x, s, worker), 0, windowOffsets, dW, 0, ckk, !(first && s == start));
+      Gemm.gemmARowOffsets(ckk, g.outChannels(), columns, paddedInput(x, s, worker), 0, windowOffsets,
+          transposedGradient(dOut, s, s + 1, worker), 0, g.outChannels(), dW, 0, g.outChannels(),
+          !(first && s == start));
       // Into a buffer with planeColumns per channel, not into dx itself: a plane of H·W columns would make the
       // product end in a masked column tail, which C2 sometimes compiles without its intrinsics (every masked load
       // then allocates a vector).

@@ -10,19 +10,19 @@ import java.util.Objects;
  * (r, s) of a stored matrix X is {@code x[xOffset + r * ldx + s]}. op(X) is X itself, or its transpose when the
  * flag is set, so A is stored m x k (lda &gt;= k) when {@code transA} is false and k x m (lda &gt;= m) when it is
  * true; likewise B is stored k x n or n x k. C must not overlap A or B. With {@code accumulate == false} the old
- * contents of C are never read (they may be garbage, even NaN). {@link #gemmRowOffsets} and
- * {@link #gemmTransposedRowOffsets} take the rows of B from a table of offsets instead of a leading dimension:
- * the convolution's im2col matrix read in place, as shifted windows of its input.
+ * contents of C are never read (they may be garbage, even NaN). {@link #gemmRowOffsets} takes the rows of B, and
+ * {@link #gemmARowOffsets} those of A, from a table of offsets instead of a leading dimension: the convolution's
+ * im2col matrix read in place, as shifted windows of its input.
  *
  * <p>Implementation: {@link VectorizationProvider} picks the Vector API kernel when the JVM can run it, otherwise a
  * scalar one; {@link #implementationName()} tells which. Both are single-threaded and share no mutable state:
- * scratch buffers (the vector kernel's partial sums and B^T copies, the scalar kernel's index tables) are per
+ * scratch buffers (the vector kernel's B^T copies, the scalar kernel's index tables) are per
  * thread and reused (allocated on a thread's first call, grown only for a bigger product), so any number of threads
  * may call this at once on disjoint outputs, and a steady training loop allocates nothing here.
  *
- * <p>Rounding: every element of C is summed in the canonical order of {@link GemmKernel} (fused multiply-adds in
- * p order; long NT products in 16 lane sums folded by a fixed tree), which depends only on k and the transpose
- * flags: not on m, n, the element's position, the thread, the JIT tier, the vector width or the kernel. So the same
+ * <p>Rounding: every element of C is summed in the canonical order of {@link GemmKernel} (one chain of fused
+ * multiply-adds in p order), which depends on nothing else: not on the layout, m, n, the element's position, the
+ * thread, the JIT tier, the vector width or the kernel. So the same
  * inputs give the same bits on every machine, and images batched side by side in n get exactly what each gets
  * alone. The row-offset products give {@link #gemm}'s bits on the same rows. The error stays within the usual
  * float dot-product bound: |error| &lt;= k 2^-24 (1 + O(k 2^-24)) times (|old C| + sum over p of |A[i,p] B[p,j]|).
@@ -40,9 +40,8 @@ public final class Gemm {
 
   /**
    * A column count that suits every kernel at every vector width (3 vectors of 16, 8 or 4 lanes; 4 x 4 scalar
-   * tiles): products whose n (B not transposed) or k (NT) is a multiple of it run without a masked or scalar tail.
-   * Callers that own their buffers round their sizes up to it. It is the same on every machine, so that sizes
-   * derived from it, and the order of {@link GemmKernel}'s sums that depends on k, are too.
+   * tiles): products whose n is a multiple of it run without a masked or scalar tail. Callers that own their
+   * buffers round their sizes up to it. It is the same on every machine, so that sizes derived from it are too.
    */
   public static int columnMultiple() {
     return 48;
@@ -69,7 +68,8 @@ public final class Gemm {
     if (nothingToMultiply(m, n, k, c, cOffset, ldc, accumulate)) {
       return;
     }
-    kernel.gemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, null, c, cOffset, ldc, accumulate);
+    kernel.gemm(transA, transB, m, n, k, a, aOffset, lda, null, b, bOffset, ldb, null, c, cOffset, ldc,
+        accumulate);
   }
 
   /**
@@ -91,58 +91,102 @@ public final class Gemm {
   }
 
   /**
-   * {@code C[m x n] = A[m x k] * B^T}, or {@code +=} when {@code accumulate}, where B is n x k and its row j is
-   * {@code b[bOffset + rowOffsets[j] ... + k)}: {@code B[j, p] = b[bOffset + rowOffsets[j] + p]}. The convolution's
-   * weight gradient {@code dW += dOut * windows^T} with the windows read in place, as in {@link #gemmRowOffsets}.
-   * The result equals, bit for bit, {@link #gemm} with only B transposed on a B with the same rows.
+   * {@code C[m x n] = A * B[k x n]}, or {@code +=} when {@code accumulate}, where A is m x k and its row i is
+   * {@code a[aOffset + rowOffsets[i] ... + k)}: {@code A[i, p] = a[aOffset + rowOffsets[i] + p]}. The convolution's
+   * weight gradient {@code dW^T += windows * dOut^T}, with the windows read in place as in {@link #gemmRowOffsets}.
+   * B is stored k x n as in {@link #gemm}. The result equals, bit for bit, {@link #gemm} without transposes on an
+   * A with the same rows.
    *
-   * @param rowOffsets at least n entries; only the first n are read
-   * @throws IllegalArgumentException for a negative size, lda &lt; k, a table shorter than n, or C overlapping A or
-   *     the span of B's rows
-   * @throws IndexOutOfBoundsException when A, C or a row of B does not fit in its array
+   * @param rowOffsets at least m entries; only the first m are read
+   * @throws IllegalArgumentException for a negative size, ldb &lt; n, a table shorter than m, or C overlapping B or
+   *     the span of A's rows
+   * @throws IndexOutOfBoundsException when B, C or a row of A does not fit in its array
    */
-  public static void gemmTransposedRowOffsets(int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
-      int bOffset, int[] rowOffsets, float[] c, int cOffset, int ldc, boolean accumulate) {
-    gemmRowOffsets(KERNEL, true, m, n, k, a, aOffset, lda, b, bOffset, rowOffsets, c, cOffset, ldc, accumulate);
+  public static void gemmARowOffsets(int m, int n, int k, float[] a, int aOffset, int[] rowOffsets, float[] b,
+      int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+    gemmARowOffsets(KERNEL, m, n, k, a, aOffset, rowOffsets, b, bOffset, ldb, c, cOffset, ldc, accumulate);
   }
 
   /**
-   * {@link #gemmRowOffsets} ({@code transB} false) or {@link #gemmTransposedRowOffsets} (true) on a given kernel:
-   * the tests call both implementations through this.
+   * {@link #gemmRowOffsets} on a given kernel: the tests call both implementations through this. (transB true, B's
+   * rows of length k from the table, is the same product with B transposed; the tests reach it here.)
    */
   static void gemmRowOffsets(GemmKernel kernel, boolean transB, int m, int n, int k, float[] a, int aOffset,
       int lda, float[] b, int bOffset, int[] rowOffsets, float[] c, int cOffset, int ldc, boolean accumulate) {
     requireSizes(m, n, k);
     int rows = transB ? n : k;
     int rowLength = transB ? k : n;
-    Objects.requireNonNull(b, "B");
-    Objects.requireNonNull(rowOffsets, "rowOffsets");
-    if (rowOffsets.length < rows) {
-      throw new IllegalArgumentException("rowOffsets has " + rowOffsets.length + " entries, B has " + rows + " rows");
-    }
-    long bFirst = bOffset;
-    long bLast = bOffset - 1L;
-    if (rows > 0 && rowLength > 0) {
-      int lowest = 0;
-      int highest = 0;
-      for (int r = 1; r < rows; r++) {
-        lowest = rowOffsets[r] < rowOffsets[lowest] ? r : lowest;
-        highest = rowOffsets[r] > rowOffsets[highest] ? r : highest;
-      }
-      bFirst = (long) bOffset + rowOffsets[lowest];
-      bLast = (long) bOffset + rowOffsets[highest] + rowLength - 1;
-      if (bFirst < 0 || bLast >= b.length) {
-        int row = bFirst < 0 ? lowest : highest;
-        throw new IndexOutOfBoundsException("B: row " + row + " of length " + rowLength + " at offset " + bOffset
-            + " + " + rowOffsets[row] + " needs indices " + (bOffset + (long) rowOffsets[row]) + ".."
-            + (bOffset + (long) rowOffsets[row] + rowLength - 1) + ", array length is " + b.length);
-      }
-    }
-    checkAAndC(false, m, n, k, a, aOffset, lda, b, bFirst, bLast, c, cOffset, ldc);
+    long bLast = checkTable("B", b, bOffset, rowOffsets, rows, rowLength);
+    checkAAndC(false, m, n, k, a, aOffset, lda, b, tableFirst(bOffset, rowOffsets, rows, rowLength), bLast, c,
+        cOffset, ldc);
     if (nothingToMultiply(m, n, k, c, cOffset, ldc, accumulate)) {
       return;
     }
-    kernel.gemm(false, transB, m, n, k, a, aOffset, lda, b, bOffset, 0, rowOffsets, c, cOffset, ldc, accumulate);
+    kernel.gemm(false, transB, m, n, k, a, aOffset, lda, null, b, bOffset, 0, rowOffsets, c, cOffset, ldc,
+        accumulate);
+  }
+
+  /** {@link #gemmARowOffsets} on a given kernel: the tests call both implementations through this. */
+  static void gemmARowOffsets(GemmKernel kernel, int m, int n, int k, float[] a, int aOffset, int[] rowOffsets,
+      float[] b, int bOffset, int ldb, float[] c, int cOffset, int ldc, boolean accumulate) {
+    requireSizes(m, n, k);
+    long aLast = checkTable("A", a, aOffset, rowOffsets, m, k);
+    long bLast = last("B", b, bOffset, ldb, k, n);
+    long cLast = last("C", c, cOffset, ldc, m, n);
+    if (c == a && overlap(cOffset, cLast, tableFirst(aOffset, rowOffsets, m, k), aLast)) {
+      throw new IllegalArgumentException("C overlaps A");
+    }
+    if (c == b && overlap(cOffset, cLast, bOffset, bLast)) {
+      throw new IllegalArgumentException("C overlaps B");
+    }
+    if (nothingToMultiply(m, n, k, c, cOffset, ldc, accumulate)) {
+      return;
+    }
+    kernel.gemm(false, false, m, n, k, a, aOffset, 0, rowOffsets, b, bOffset, ldb, null, c, cOffset, ldc,
+        accumulate);
+  }
+
+  /**
+   * Checks that each of {@code rows} rows of {@code rowLength} elements at x[offset + rowOffsets[r]] fits the
+   * array, and returns the last index they reach ({@code offset - 1} when empty).
+   */
+  private static long checkTable(String name, float[] x, int offset, int[] rowOffsets, int rows, int rowLength) {
+    Objects.requireNonNull(x, name);
+    Objects.requireNonNull(rowOffsets, "rowOffsets");
+    if (rowOffsets.length < rows) {
+      throw new IllegalArgumentException("rowOffsets has " + rowOffsets.length + " entries, " + name + " has " + rows
+          + " rows");
+    }
+    if (rows == 0 || rowLength == 0) {
+      return offset - 1L;
+    }
+    int lowest = 0;
+    int highest = 0;
+    for (int r = 1; r < rows; r++) {
+      lowest = rowOffsets[r] < rowOffsets[lowest] ? r : lowest;
+      highest = rowOffsets[r] > rowOffsets[highest] ? r : highest;
+    }
+    long first = (long) offset + rowOffsets[lowest];
+    long last = (long) offset + rowOffsets[highest] + rowLength - 1;
+    if (first < 0 || last >= x.length) {
+      int row = first < 0 ? lowest : highest;
+      throw new IndexOutOfBoundsException(name + ": row " + row + " of length " + rowLength + " at offset " + offset
+          + " + " + rowOffsets[row] + " needs indices " + (offset + (long) rowOffsets[row]) + ".."
+          + (offset + (long) rowOffsets[row] + rowLength - 1) + ", array length is " + x.length);
+    }
+    return last;
+  }
+
+  /** The first index the rows of {@link #checkTable} reach ({@code offset} when empty). */
+  private static long tableFirst(int offset, int[] rowOffsets, int rows, int rowLength) {
+    long first = offset;
+    if (rows > 0 && rowLength > 0) {
+      first = (long) offset + rowOffsets[0];
+      for (int r = 1; r < rows; r++) {
+        first = Math.min(first, (long) offset + rowOffsets[r]);
+      }
+    }
+    return first;
   }
 
   private static void requireSizes(int m, int n, int k) {

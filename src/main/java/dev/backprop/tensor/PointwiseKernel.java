@@ -51,7 +51,10 @@ interface PointwiseKernel {
 
   void maxPool2x2Backward(float[] dy, byte[] window, float[] dx, int from, int to, int h, int w);
 
-  /** The 16 lane sums s[at..at + 15] by the tree of {@link GemmKernel#foldLaneSums}, in double. */
+  /**
+   * The 16 lane sums s[at..at + 15] by a fixed tree: lane l + 8 onto lane l, then the same with 4, 2 and 1, i.e.
+   * (((s0 + s8) + (s4 + s12)) + ((s2 + s10) + (s6 + s14))) + (((s1 + s9) + (s5 + s13)) + ((s3 + s11) + (s7 + s15))).
+   */
   static double foldLanes(double[] s, int at) {
     double t0 = (s[at] + s[at + 8]) + (s[at + 4] + s[at + 12]);
     double t2 = (s[at + 2] + s[at + 10]) + (s[at + 6] + s[at + 14]);

@@ -1,17 +1,15 @@
 package dev.backprop.tensor;
 
-import java.util.Arrays;
-
 /**
  * Plain-Java {@link GemmKernel}: the fallback when the Vector API is not usable, and the second opinion the vector
  * kernel is compared with in the tests.
  *
  * <p>Every element is summed in the canonical order of {@link GemmKernel}, with {@link Math#fma} (an intrinsic
  * wherever the CPU has the instruction; elsewhere exact but slow). One loop nest serves all four layouts, strided
- * or row-offset B alike: op(A) through strides, op(B) through a table of offsets by p and one by j. It computes
- * 4 x 4 tiles of C in 16 local accumulators, so each step over p loads 4 elements of op(A) and 4 of op(B) for 16
- * multiply-adds; rows and columns left over past the tiles are single chains in the same order. Long NT products
- * keep their 16 lane sums per element in a per-thread array.
+ * or row-offset operands alike: op(A) through its row starts and a column step, op(B) through a table of offsets by
+ * p and one by j. It computes 4 x 4 tiles of C in 16 local accumulators, so each step over p loads 4 elements of
+ * op(A) and 4 of op(B) for 16 multiply-adds; rows and columns left over past the tiles are single chains in the
+ * same order.
  */
 final class ScalarGemm implements GemmKernel {
 
@@ -20,60 +18,43 @@ final class ScalarGemm implements GemmKernel {
   private static final StrideTable CONSECUTIVE = new StrideTable();
   /** {0, ldb, 2 ldb, ...}: the row starts of a strided B. */
   private static final StrideTable STRIDED = new StrideTable();
-  /** The 16 lane sums of one element of a long NT product. */
-  private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[LANE_SUMS]);
 
   private ScalarGemm() {}
 
   @Override
-  public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
-      int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc, boolean accumulate) {
-    // Element (i, p) of op(A) is a[aOffset + i * aRow + p * aCol]; element (p, j) of op(B) is
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda,
+      int[] aRows, float[] b, int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc,
+      boolean accumulate) {
+    // Element (i, p) of op(A) is a[aStart(i) + p * aCol]; element (p, j) of op(B) is
     // b[bOffset + pOffsets[p] + jOffsets[j]].
     int aRow = transA ? 1 : lda;
     int aCol = transA ? lda : 1;
     int[] rowStarts = bRows != null ? bRows : STRIDED.of(transB ? n : k, ldb);
     int[] pOffsets = transB ? CONSECUTIVE.of(k, 1) : rowStarts;
     int[] jOffsets = transB ? rowStarts : CONSECUTIVE.of(n, 1);
-    if (transB && !transA && k >= LANE_SUMS_FROM_K) {
-      float[] lanes = LANES.get();
-      for (int i = 0; i < m; i++) {
-        for (int j = 0; j < n; j++) {
-          laneSums(k, a, aOffset + i * aRow, aCol, b, bOffset + jOffsets[j], lanes);
-          int ci = cOffset + i * ldc + j;
-          float sum = GemmKernel.foldLaneSums(lanes, 0);
-          c[ci] = accumulate ? c[ci] + sum : sum;
-        }
-      }
-      return;
-    }
     int i = 0;
     for (; i + 4 <= m; i += 4) {
+      int a0 = aOffset + GemmKernel.rowStart(aRow, aRows, i);
+      int a1 = aOffset + GemmKernel.rowStart(aRow, aRows, i + 1);
+      int a2 = aOffset + GemmKernel.rowStart(aRow, aRows, i + 2);
+      int a3 = aOffset + GemmKernel.rowStart(aRow, aRows, i + 3);
       int j = 0;
       for (; j + 4 <= n; j += 4) {
-        tile4x4(k, a, aOffset + i * aRow, aRow, aCol, b, pOffsets, bOffset + jOffsets[j], bOffset + jOffsets[j + 1],
+        tile4x4(k, a, a0, a1, a2, a3, aCol, b, pOffsets, bOffset + jOffsets[j], bOffset + jOffsets[j + 1],
             bOffset + jOffsets[j + 2], bOffset + jOffsets[j + 3], c, cOffset + i * ldc + j, ldc, accumulate);
       }
       for (; j < n; j++) {
         for (int r = i; r < i + 4; r++) {
-          dot(k, a, aOffset + r * aRow, aCol, b, pOffsets, bOffset + jOffsets[j], c, cOffset + r * ldc + j,
-              accumulate);
+          dot(k, a, aOffset + GemmKernel.rowStart(aRow, aRows, r), aCol, b, pOffsets, bOffset + jOffsets[j], c,
+              cOffset + r * ldc + j, accumulate);
         }
       }
     }
     for (; i < m; i++) {
       for (int j = 0; j < n; j++) {
-        dot(k, a, aOffset + i * aRow, aCol, b, pOffsets, bOffset + jOffsets[j], c, cOffset + i * ldc + j,
-            accumulate);
+        dot(k, a, aOffset + GemmKernel.rowStart(aRow, aRows, i), aCol, b, pOffsets, bOffset + jOffsets[j], c,
+            cOffset + i * ldc + j, accumulate);
       }
-    }
-  }
-
-  /** The 16 lane sums of row ai (step aCol) of A with row bj of B (contiguous), into lanes[0..15]. */
-  private static void laneSums(int k, float[] a, int ai, int aCol, float[] b, int bj, float[] lanes) {
-    Arrays.fill(lanes, 0f);
-    for (int p = 0; p < k; p++) {
-      lanes[p % LANE_SUMS] = Math.fma(a[ai + p * aCol], b[bj + p], lanes[p % LANE_SUMS]);
     }
   }
 
@@ -88,11 +69,11 @@ final class ScalarGemm implements GemmKernel {
   }
 
   /**
-   * A 4 x 4 tile of C at c0: rows of op(A) from a0 (step aRow), the columns of op(B) at b[bj0 + pOffsets[p]],
-   * ..., b[bj3 + pOffsets[p]].
+   * A 4 x 4 tile of C at c0: the rows of op(A) starting at a0..a3 (step aCol), the columns of op(B) at
+   * b[bj0 + pOffsets[p]], ..., b[bj3 + pOffsets[p]].
    */
-  private static void tile4x4(int k, float[] a, int a0, int aRow, int aCol, float[] b, int[] pOffsets, int bj0,
-      int bj1, int bj2, int bj3, float[] c, int c0, int ldc, boolean acc) {
+  private static void tile4x4(int k, float[] a, int a0, int a1, int a2, int a3, int aCol, float[] b,
+      int[] pOffsets, int bj0, int bj1, int bj2, int bj3, float[] c, int c0, int ldc, boolean acc) {
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
     int c3 = c2 + ldc;
@@ -117,12 +98,12 @@ final class ScalarGemm implements GemmKernel {
       x33 = c[c3 + 3];
     }
     for (int p = 0; p < k; p++) {
-      int pa = a0 + p * aCol;
+      int q = p * aCol;
       int pb = pOffsets[p];
-      float a0p = a[pa];
-      float a1p = a[pa + aRow];
-      float a2p = a[pa + 2 * aRow];
-      float a3p = a[pa + 3 * aRow];
+      float a0p = a[a0 + q];
+      float a1p = a[a1 + q];
+      float a2p = a[a2 + q];
+      float a3p = a[a3 + q];
       float b0p = b[bj0 + pb];
       float b1p = b[bj1 + pb];
       float b2p = b[bj2 + pb];

@@ -147,7 +147,7 @@ public final class VectorizationProvider {
     float[] a = {1, 2, 3, 4};
     float[] b = {5, 6, 7, 8, 9, 10};
     float[] c = new float[6];
-    kernel.gemm(false, false, 2, 3, 2, a, 0, 2, b, 0, 3, null, c, 0, 3, false);
+    kernel.gemm(false, false, 2, 3, 2, a, 0, 2, null, b, 0, 3, null, c, 0, 3, false);
     return Arrays.equals(c, new float[] {21, 24, 27, 47, 54, 61});
   }
 

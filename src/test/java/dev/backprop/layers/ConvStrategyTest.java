@@ -73,6 +73,27 @@ class ConvStrategyTest {
     assertThat(other).as("%s forward against the direct loops", algorithm).isEqualTo(direct);
   }
 
+  /**
+   * The weight gradient too: every strategy sums dW[o, c, ki, kj] as one fma chain over the samples and their
+   * output positions in order (the products' padding taps and pitch gaps add fma(0, x, s) = s), so all give the
+   * direct loops' bits, with the samples cut into chunks the same way.
+   */
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("everyStrategyOnEveryShape")
+  void weightGradientGivesTheDirectLoopsBits(Conv2d.Algorithm algorithm, Shape s) {
+    Tensor x = Tensor.zeros(s.n(), s.in(), s.h(), s.w());
+    new Rng(9).gaussian(x.data(), 0, 1);
+    Conv2d direct = s.conv(Conv2d.Algorithm.DIRECT);
+    Conv2d other = s.conv(algorithm);
+    Tensor dOut = Tensor.zeros(direct.forward(x, true).shape());
+    new Rng(10).gaussian(dOut.data(), 0, 1);
+    other.forward(x, true);
+    direct.backward(dOut);
+    other.backward(dOut);
+    assertThat(other.weight().grad().data()).as("%s dW against the direct loops", algorithm)
+        .isEqualTo(direct.weight().grad().data());
+  }
+
   @Test
   void ref15kTakesShiftedWindowsInItsWideLayersAndIm2colElsewhere() {
     Sequential model = Zoo.get("ref15k").build(new Rng(1));

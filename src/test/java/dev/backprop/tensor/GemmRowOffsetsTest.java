@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@link Gemm#gemmRowOffsets} and {@link Gemm#gemmTransposedRowOffsets} on both kernels: against the double
+ * {@link Gemm#gemmRowOffsets} and {@link Gemm#gemmARowOffsets} on both kernels: against the double
  * reference within the bound explained in {@link GemmTest} (the row-offset products sum in the same orders as the
  * plain ones, so the same bound holds), and bit for bit against the plain product on the same rows copied out.
  */
@@ -48,7 +48,43 @@ class GemmRowOffsetsTest {
     // The last window reads window - 1 elements past the last plane: the layer pads its input buffer by as much.
     float[] b = GemmTest.randoms(random, bOffset + channels * plane + window - 1 + random.nextInt(3));
     float[] c = Case.oldC(random, m, n, cOffset, ldc, random.nextInt(3), accumulate);
-    return new Case(false, transB, m, n, k, aOffset, lda, bOffset, 0, offsets, cOffset, ldc, accumulate, a, b, c);
+    return new Case(false, transB, m, n, k, aOffset, lda, null, bOffset, 0, offsets, cOffset, ldc, accumulate, a, b,
+        c);
+  }
+
+  /**
+   * The weight gradient with A's rows read in place: C[taps x n] += windows · B[columns x n], row (c, ki, kj) of
+   * the windows at c plane + ki width + kj of {@code channels} planes of height x width, n = output channels.
+   */
+  static Case windowsOfA(SplittableRandom random, int n, int channels, int height, int width, int window,
+      boolean accumulate) {
+    Case plain = windows(random, true, n, channels, height, width, window, accumulate);
+    // The transposed product of windows(): its B (the planes) and table become A's, a random B of k x n.
+    int k = plain.k();
+    int m = plain.n();
+    int ldb = n + random.nextInt(3);
+    int bOffset = random.nextInt(5);
+    int ldc = n + random.nextInt(3);
+    int cOffset = random.nextInt(5);
+    float[] b = GemmTest.randoms(random, bOffset + k * ldb);
+    float[] c = Case.oldC(random, m, n, cOffset, ldc, random.nextInt(3), accumulate);
+    return new Case(false, false, m, n, k, plain.bOffset(), 0, plain.rowOffsets(), bOffset, ldb, null, cOffset, ldc,
+        accumulate, plain.b(), b, c);
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.backprop.tensor.GemmTest#kernels")
+  void windowsAsRowsOfAMatchTheReferenceAndTheCopiedRowsBitForBit(VectorizationProvider provider) {
+    SplittableRandom random = new SplittableRandom(43);
+    for (int trial = 0; trial < 120; trial++) {
+      int window = trial % 5 == 4 ? 1 + random.nextInt(2) : 3;
+      // n from 1 to 40: the vector kernel's narrow tiles (n <= 2L) and wide strips, full and masked.
+      Case c = windowsOfA(random, 1 + random.nextInt(40), 1 + random.nextInt(4), window + random.nextInt(15 - window),
+          window + random.nextInt(15 - window), window, (trial & 2) != 0);
+      float[] out = c.run(provider);
+      c.check(out, provider.name());
+      assertThat(out).as("%s against im2col", c).isEqualTo(c.withStridedCopyOfA().run(provider));
+    }
   }
 
   @ParameterizedTest
@@ -58,8 +94,8 @@ class GemmRowOffsetsTest {
     for (int trial = 0; trial < 120; trial++) {
       boolean transB = (trial & 1) != 0;
       int window = trial % 5 == 4 ? 1 + random.nextInt(2) : 3;
-      // Heights and widths up to 14 give row lengths from 1 to 168: the NT kernel switches method at k = 96, and
-      // column counts fall on and off the vector kernel's strips.
+      // Heights and widths up to 14 give row lengths from 1 to 168: column counts fall on and off the vector
+      // kernel's strips.
       Case c = windows(random, transB, 1 + random.nextInt(20), 1 + random.nextInt(4),
           window + random.nextInt(15 - window), window + random.nextInt(15 - window), window, (trial & 2) != 0);
       float[] out = c.run(provider);
@@ -75,20 +111,22 @@ class GemmRowOffsetsTest {
     SplittableRandom random = new SplittableRandom(17);
     for (int trial = 0; trial < 120; trial++) {
       boolean transB = (trial & 1) != 0;
+      boolean tableOfA = !transB && (trial & 4) != 0;
       int m = 1 + random.nextInt(30);
       int n = 1 + random.nextInt(60);
       int k = trial % 4 == 3 ? 90 + random.nextInt(100) : 1 + random.nextInt(40);
-      int rows = transB ? n : k;
-      int rowLength = transB ? k : n;
+      int rows = tableOfA ? m : transB ? n : k;
+      int rowLength = tableOfA ? k : transB ? k : n;
       int span = 1 + random.nextInt(3 * rows * rowLength);
       int[] offsets = new int[rows + random.nextInt(3)];
       for (int r = 0; r < offsets.length; r++) {
         offsets[r] = random.nextInt(span);
       }
-      int bOffset = random.nextInt(4);
-      float[] b = GemmTest.randoms(random, bOffset + span - 1 + rowLength + random.nextInt(3));
-      Case c = Case.random(random, false, transB, m, n, k, (trial & 2) != 0, true).withRowOffsets(b, bOffset,
-          offsets);
+      int offset = random.nextInt(4);
+      float[] rowsArray = GemmTest.randoms(random, offset + span - 1 + rowLength + random.nextInt(3));
+      Case plain = Case.random(random, false, transB, m, n, k, (trial & 2) != 0, true);
+      Case c = tableOfA ? plain.withARowOffsets(rowsArray, offset, offsets)
+          : plain.withRowOffsets(rowsArray, offset, offsets);
       c.check(c.run(provider), provider.name());
     }
   }
@@ -104,6 +142,10 @@ class GemmRowOffsetsTest {
       Case plain = Case.random(random, false, transB, 1 + random.nextInt(33), 1 + random.nextInt(60), k,
           (trial & 2) != 0, true);
       assertThat(plain.withStridedRowOffsets().run(provider)).as("%s", plain).isEqualTo(plain.run(provider));
+      if (!transB) {
+        assertThat(plain.withStridedARowOffsets().run(provider)).as("A table %s", plain)
+            .isEqualTo(plain.run(provider));
+      }
     }
   }
 
@@ -120,8 +162,11 @@ class GemmRowOffsetsTest {
         .hasMessage("B: row 1 of length 2 at offset 0 + 9 needs indices 9..10, array length is 10");
     assertThatThrownBy(() -> Gemm.gemmRowOffsets(2, 2, 3, a, 0, 3, b, 1, new int[] {0, -2, 1}, c, 0, 2, false))
         .isInstanceOf(IndexOutOfBoundsException.class).hasMessageStartingWith("B: row 1 of length 2 at offset 1 + -2");
-    assertThatThrownBy(() -> Gemm.gemmTransposedRowOffsets(2, 2, 3, a, 0, 3, b, 0, new int[] {8, 0}, c, 0, 2, false))
-        .isInstanceOf(IndexOutOfBoundsException.class).hasMessageStartingWith("B: row 0 of length 3 at offset 0 + 8");
+    // A's rows of length 3 from b, times a 3 x 2 B.
+    assertThatThrownBy(() -> Gemm.gemmARowOffsets(2, 2, 3, b, 0, new int[] {8, 0}, a, 0, 2, c, 0, 2, false))
+        .isInstanceOf(IndexOutOfBoundsException.class).hasMessageStartingWith("A: row 0 of length 3 at offset 0 + 8");
+    assertThatThrownBy(() -> Gemm.gemmARowOffsets(2, 2, 3, b, 0, new int[] {0}, a, 0, 2, c, 0, 2, false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("rowOffsets has 1 entries, A has 2 rows");
     assertThatThrownBy(() -> Gemm.gemmRowOffsets(2, 2, 3, a, 0, 2, b, 0, new int[] {0, 1, 2}, c, 0, 2, false))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("A: leading dimension 2 < row length 3");
     assertThatThrownBy(() -> Gemm.gemmRowOffsets(-1, 2, 3, a, 0, 3, b, 0, new int[] {0, 1, 2}, c, 0, 2, false))

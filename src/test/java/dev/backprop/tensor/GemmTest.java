@@ -45,11 +45,13 @@ class GemmTest {
 
   /**
    * One product: shapes, layout and inputs; {@link #run} fills C and {@link #check} checks it. With
-   * {@code rowOffsets} set, B's rows are where the table says (ldb unused) and the product runs through the
-   * row-offset entry points (transA is then false).
+   * {@code rowOffsets} set, B's rows are where the table says (ldb unused), with {@code aRowOffsets} set A's rows
+   * (lda unused), and the product runs through the row-offset entry points (transA is then false, and with a
+   * table for A so is transB).
    */
-  record Case(boolean transA, boolean transB, int m, int n, int k, int aOffset, int lda, int bOffset, int ldb,
-      int[] rowOffsets, int cOffset, int ldc, boolean accumulate, float[] a, float[] b, float[] c) {
+  record Case(boolean transA, boolean transB, int m, int n, int k, int aOffset, int lda, int[] aRowOffsets,
+      int bOffset, int ldb, int[] rowOffsets, int cOffset, int ldc, boolean accumulate, float[] a, float[] b,
+      float[] c) {
 
     static Case random(SplittableRandom random, boolean transA, boolean transB, int m, int n, int k,
         boolean accumulate, boolean padded) {
@@ -66,7 +68,8 @@ class GemmTest {
       float[] a = randoms(random, aOffset + aRows * lda + (padded ? random.nextInt(3) : 0));
       float[] b = randoms(random, bOffset + bRows * ldb + (padded ? random.nextInt(3) : 0));
       float[] c = oldC(random, m, n, cOffset, ldc, padded ? random.nextInt(3) : 0, accumulate);
-      return new Case(transA, transB, m, n, k, aOffset, lda, bOffset, ldb, null, cOffset, ldc, accumulate, a, b, c);
+      return new Case(transA, transB, m, n, k, aOffset, lda, null, bOffset, ldb, null, cOffset, ldc, accumulate, a,
+          b, c);
     }
 
     /**
@@ -93,8 +96,21 @@ class GemmTest {
 
     /** The same A and old C with B's rows at b[bOffset + rowOffsets[r]]. */
     Case withRowOffsets(float[] b, int bOffset, int[] rowOffsets) {
-      return new Case(transA, transB, m, n, k, aOffset, lda, bOffset, 0, rowOffsets, cOffset, ldc, accumulate, a, b,
-          c);
+      return new Case(transA, transB, m, n, k, aOffset, lda, aRowOffsets, bOffset, 0, rowOffsets, cOffset, ldc,
+          accumulate, a, b, c);
+    }
+
+    /** The same B and old C with A's rows at a[aOffset + rowOffsets[i]] (A not transposed, B plain). */
+    Case withARowOffsets(float[] a, int aOffset, int[] rowOffsets) {
+      return new Case(false, false, m, n, k, aOffset, 0, rowOffsets, bOffset, ldb, null, cOffset, ldc, accumulate, a,
+          b, c);
+    }
+
+    /** The same product with A's rows given by the table of their strided starts, i * lda. */
+    Case withStridedARowOffsets() {
+      int[] starts = new int[m];
+      Arrays.setAll(starts, i -> i * lda);
+      return withARowOffsets(a, aOffset, starts);
     }
 
     /** The same product with B copied into a plain strided matrix, ld = its row length. */
@@ -107,10 +123,26 @@ class GemmTest {
           copy[r * cols + s] = transB ? b(s, r) : b(r, s);
         }
       }
-      return new Case(transA, transB, m, n, k, aOffset, lda, 0, cols, null, cOffset, ldc, accumulate, a, copy, c);
+      return new Case(transA, transB, m, n, k, aOffset, lda, aRowOffsets, 0, cols, null, cOffset, ldc, accumulate,
+          a, copy, c);
+    }
+
+    /** The same product with A copied into a plain strided matrix, lda = k. */
+    Case withStridedCopyOfA() {
+      float[] copy = new float[m * k];
+      for (int i = 0; i < m; i++) {
+        for (int p = 0; p < k; p++) {
+          copy[i * k + p] = a(i, p);
+        }
+      }
+      return new Case(false, transB, m, n, k, 0, k, null, bOffset, ldb, rowOffsets, cOffset, ldc, accumulate, copy,
+          b, c);
     }
 
     float a(int i, int p) {
+      if (aRowOffsets != null) {
+        return a[aOffset + aRowOffsets[i] + p];
+      }
       return transA ? a[aOffset + p * lda + i] : a[aOffset + i * lda + p];
     }
 
@@ -123,7 +155,10 @@ class GemmTest {
     /** Runs the kernel on a copy of C and returns that copy. */
     float[] run(VectorizationProvider provider) {
       float[] out = c.clone();
-      if (rowOffsets != null) {
+      if (aRowOffsets != null) {
+        Gemm.gemmARowOffsets(provider.gemm(), m, n, k, a, aOffset, aRowOffsets, b, bOffset, ldb, out, cOffset, ldc,
+            accumulate);
+      } else if (rowOffsets != null) {
         Gemm.gemmRowOffsets(provider.gemm(), transB, m, n, k, a, aOffset, lda, b, bOffset, rowOffsets, out, cOffset,
             ldc, accumulate);
       } else {
@@ -165,9 +200,10 @@ class GemmTest {
 
     @Override
     public String toString() {
-      return String.format("%s%s%s m=%d n=%d k=%d offsets %d/%d/%d ld %d/%s/%d %s", transA ? "T" : "N",
-          transB ? "T" : "N", rowOffsets != null ? " row offsets" : "", m, n, k, aOffset, bOffset, cOffset, lda,
-          rowOffsets != null ? "-" : ldb, ldc, accumulate ? "+=" : "=");
+      return String.format("%s%s%s%s m=%d n=%d k=%d offsets %d/%d/%d ld %s/%s/%d %s", transA ? "T" : "N",
+          transB ? "T" : "N", aRowOffsets != null ? " A row offsets" : "", rowOffsets != null ? " B row offsets" : "",
+          m, n, k, aOffset, bOffset, cOffset, aRowOffsets != null ? "-" : lda, rowOffsets != null ? "-" : ldb, ldc,
+          accumulate ? "+=" : "=");
     }
   }
 
@@ -189,14 +225,18 @@ class GemmTest {
       boolean accumulate = (trial & 4) != 0;
       int m = 1 + random.nextInt(37);
       int n = 1 + random.nextInt(37);
-      // Mostly k <= 37; one trial in six has a long k (the vector NT kernel switches method at k = 96).
+      // Mostly k <= 37; one trial in six has a long k. n <= 37 covers the vector kernel's narrow tiles (n <= 2L)
+      // and its wide strips at every width.
       int k = trial % 6 == 5 ? 80 + random.nextInt(150) : 1 + random.nextInt(37);
       Case c = Case.random(random, transA, transB, m, n, k, accumulate, true);
       c.check(c.run(provider), provider.name());
     }
   }
 
-  /** The layers' shapes (conv forward NN, weight gradient NT, input gradient TN), including batched columns. */
+  /**
+   * The layers' shapes (conv forward NN, weight gradient dWᵀ = col · dOutᵀ NN with n = output channels, input
+   * gradient TN, Linear's NT), including batched columns.
+   */
   static List<Case> cnnShapes() {
     SplittableRandom random = new SplittableRandom(7);
     return List.of(
@@ -206,9 +246,11 @@ class GemmTest {
         Case.random(random, false, false, 32, 9, 144, false, false),
         Case.random(random, false, false, 10, 9, 32, false, false),
         Case.random(random, false, false, 16, 4 * 484, 144, false, false),
-        Case.random(random, false, true, 16, 144, 484, true, false),
-        Case.random(random, false, true, 8, 9, 676, true, false),
-        Case.random(random, false, true, 32, 144, 9, true, false),
+        Case.random(random, false, false, 144, 16, 484, true, false),
+        Case.random(random, false, false, 9, 8, 676, true, false),
+        Case.random(random, false, false, 144, 32, 9, true, false),
+        Case.random(random, false, false, 288, 10, 9, true, false),
+        Case.random(random, false, true, 128, 10, 32, false, false),
         Case.random(random, true, false, 144, 484, 16, false, false),
         Case.random(random, true, false, 9, 676, 8, false, false),
         Case.random(random, true, true, 20, 30, 40, true, true));
@@ -261,21 +303,24 @@ class GemmTest {
 
   /**
    * Both kernels give, bit for bit, the canonical order written out plainly here (see {@code GemmKernel}): one fma
-   * chain in p order, or 8 lane sums folded by the fixed tree for NT products with k &gt;= 96. Lengths around the
-   * lane boundaries (k mod 8) and the threshold, every layout, strided and row-offset B.
+   * chain in p order. Lengths around vector boundaries, every layout, strided and row-offset operands, narrow
+   * (n &lt;= 32) and wide products.
    */
   @ParameterizedTest
   @MethodSource("kernels")
   void everyKernelSumsInTheCanonicalOrder(VectorizationProvider provider) {
     SplittableRandom random = new SplittableRandom(5);
     int[] lengths = {1, 7, 15, 16, 17, 47, 95, 96, 97, 111, 112, 113, 250, 847};
-    for (int trial = 0; trial < 48; trial++) {
+    for (int trial = 0; trial < 64; trial++) {
       boolean transA = (trial & 1) != 0;
       boolean transB = (trial & 2) != 0;
-      Case c = Case.random(random, transA, transB, 1 + random.nextInt(13), 1 + random.nextInt(60),
-          lengths[trial % lengths.length], (trial & 4) != 0, true);
+      int n = (trial & 16) != 0 ? 1 + random.nextInt(33) : 1 + random.nextInt(100);
+      Case c = Case.random(random, transA, transB, 1 + random.nextInt(30), n, lengths[trial % lengths.length],
+          (trial & 4) != 0, true);
       if ((trial & 8) != 0 && !transA) {
         c = c.withStridedRowOffsets();
+      } else if ((trial & 32) != 0 && !transA && !transB) {
+        c = c.withStridedARowOffsets();
       }
       float[] out = c.run(provider);
       float[] want = canonical(c);
@@ -289,35 +334,21 @@ class GemmTest {
   /** The canonical order, element by element, with nothing shared with the kernels. */
   static float[] canonical(Case c) {
     float[] out = c.c().clone();
-    boolean laneSums = !c.transA() && c.transB() && c.k() >= 96;
     for (int i = 0; i < c.m(); i++) {
       for (int j = 0; j < c.n(); j++) {
         int idx = c.cOffset() + i * c.ldc() + j;
-        if (laneSums) {
-          float[] s = new float[8];
-          for (int p = 0; p < c.k(); p++) {
-            s[p % 8] = Math.fma(c.a(i, p), c.b(p, j), s[p % 8]);
-          }
-          for (int width = 4; width >= 1; width /= 2) {
-            for (int l = 0; l < width; l++) {
-              s[l] += s[l + width];
-            }
-          }
-          out[idx] = c.accumulate() ? c.c()[idx] + s[0] : s[0];
-        } else {
-          float sum = c.accumulate() ? c.c()[idx] : 0f;
-          for (int p = 0; p < c.k(); p++) {
-            sum = Math.fma(c.a(i, p), c.b(p, j), sum);
-          }
-          out[idx] = sum;
+        float sum = c.accumulate() ? c.c()[idx] : 0f;
+        for (int p = 0; p < c.k(); p++) {
+          sum = Math.fma(c.a(i, p), c.b(p, j), sum);
         }
+        out[idx] = sum;
       }
     }
     return out;
   }
 
   /**
-   * Per-thread scratch (NT partial sums, B^T copies) must not leak between threads: same bits as alone. The
+   * Per-thread scratch (B^T copies) must not leak between threads: same bits as alone. The
    * results alone come from cold code, the threads' from code C2 has compiled meanwhile, so this also checks that
    * the summation order does not change with the JIT tier.
    */
