@@ -10,8 +10,18 @@ import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,6 +58,12 @@ class TrainingAllocationTest {
     // Workers of an earlier, larger pool may still be winding down; idle, they add nothing to the count.
     assertThat(ids).hasSizeGreaterThanOrEqualTo(threads);
     int steps = 5;
+    Runnable step = () -> {
+      sgd.zeroGrad();
+      loss.forward(model.forward(x, true), labels);
+      model.backward(loss.backward());
+      sgd.step();
+    };
     // The first rounds load classes and compile. Until C2 has compiled a Vector API kernel, every vector
     // operation in it allocates, and C2 compiles one method at a time: after the suite's earlier tests have
     // filled its queue, on a busy machine, that took longer than 100 rounds (3 to 5 s) in 2 of 6 CI runs. So the
@@ -59,16 +75,49 @@ class TrainingAllocationTest {
     for (; fewest >= 1200 && (rounds == 0 || System.nanoTime() < deadline); rounds++) {
       long before = Arrays.stream(counter.getThreadAllocatedBytes(ids)).sum();
       for (int i = 0; i < steps; i++) {
-        sgd.zeroGrad();
-        loss.forward(model.forward(x, true), labels);
-        model.backward(loss.backward());
-        sgd.step();
+        step.run();
       }
       long allocated = Arrays.stream(counter.getThreadAllocatedBytes(ids)).sum() - before;
       fewest = Math.min(fewest, allocated / steps);
     }
     // About 800 bytes today, the same with 1 and 2 threads: small shape arrays (varargs, clones) the JIT does not
     // always eliminate. A lambda or buffer per parallel loop would add kilobytes.
-    assertThat(fewest).as("bytes allocated per training step, fewest of %d rounds", rounds).isLessThan(1200);
+    String where = fewest < 1200 ? "" : whereItAllocates(step);
+    assertThat(fewest).as("bytes allocated per training step, fewest of %d rounds%s", rounds, where)
+        .isLessThan(1200);
+  }
+
+  /** The project's methods that allocate most during a few more steps, from JFR's allocation samples. */
+  private static String whereItAllocates(Runnable step) {
+    try (Recording recording = new Recording()) {
+      recording.enable("jdk.ObjectAllocationSample").withoutThreshold();
+      recording.start();
+      for (int i = 0; i < 20; i++) {
+        step.run();
+      }
+      recording.stop();
+      Path file = Files.createTempFile("allocation", ".jfr");
+      recording.dump(file);
+      Map<String, Long> bytes = new HashMap<>();
+      for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
+        if (event.getStackTrace() == null) {
+          continue;
+        }
+        event.getStackTrace().getFrames().stream()
+            .filter(f -> f.getMethod().getType().getName().startsWith("dev.backprop")).findFirst()
+            .ifPresent(f -> bytes.merge(frame(f), event.getLong("weight"), Long::sum));
+      }
+      Files.delete(file);
+      return "; JFR's samples over 20 more steps: " + bytes.entrySet().stream()
+          .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())).limit(5)
+          .map(e -> e.getKey() + " " + e.getValue() / 1000 + " kB").collect(Collectors.joining(", "));
+    } catch (Exception e) {
+      return "; no JFR samples: " + e;
+    }
+  }
+
+  private static String frame(RecordedFrame f) {
+    return f.getMethod().getType().getName().replace("dev.backprop.", "") + "." + f.getMethod().getName() + ":"
+        + f.getLineNumber() + " (" + f.getType() + ")";
   }
 }
