@@ -50,7 +50,7 @@ public final class Conv2d implements Layer {
   private Tensor gradInput;
   private Tensor gradOutput; // during backward
   private ConvStrategy.OutputStage stage = ConvStrategy.OutputStage.NONE; // during forward
-  private float[][] chunkGrads; // per chunk: dWᵀ [C·k·k, O] then db [O]
+  private float[][] chunkGrads; // per chunk: dWᵀ [C·k·k, gradientWidth] then db [O]
   private final Parallel.Body forwardGroups = this::forwardGroups;
   private final Parallel.Body backwardChunk = this::backwardChunk;
 
@@ -154,17 +154,25 @@ public final class Conv2d implements Layer {
 
   @Override
   public Tensor backward(Tensor gradOutput) {
+    return backward(gradOutput, true);
+  }
+
+  /**
+   * {@link #backward}; without {@code inputGradient} only the parameters' gradients (the first layer of a model,
+   * whose input is the data), and the result is null.
+   */
+  Tensor backward(Tensor gradOutput, boolean inputGradient) {
     Shapes.requireGradient(gradOutput, output, "Conv2d");
     int n = input.dim(0);
-    int weights = weight.value().size();
-    gradInput = Shapes.like(gradInput, input);
+    gradInput = inputGradient ? Shapes.like(gradInput, input) : null;
     this.gradOutput = gradOutput;
     strategy.prepare(Parallel.threads(), true);
     // Chunks of whole groups, by N and the shape alone (not the strategy), so every strategy sums the same samples
     // into each chunk.
     int grain = Math.max(strategy.g.group(), Parallel.grainFor(n, MAX_CHUNKS));
     int chunks = Parallel.chunks(n, grain);
-    chunkGrads = Shapes.buffers(chunkGrads, chunks, weights + outChannels);
+    ConvGeometry g = strategy.g;
+    chunkGrads = Shapes.buffers(chunkGrads, chunks, g.biasGradientOffset() + outChannels);
     try {
       Parallel.forRange(n, grain, backwardChunk);
     } finally {
@@ -172,15 +180,17 @@ public final class Conv2d implements Layer {
     }
     float[] dW = weight.grad().data();
     float[] db = bias != null ? bias.grad().data() : null;
-    int patch = weights / outChannels;
-    for (float[] g : chunkGrads) { // in chunk order; a chunk holds dWᵀ [C·k·k, O], then db
+    int patch = g.patch();
+    int width = g.gradientWidth();
+    int biasAt = g.biasGradientOffset();
+    for (float[] sums : chunkGrads) { // in chunk order; a chunk holds dWᵀ [C·k·k, gradientWidth], then db
       for (int o = 0; o < outChannels; o++) {
         for (int q = 0; q < patch; q++) {
-          dW[o * patch + q] += g[q * outChannels + o];
+          dW[o * patch + q] += sums[q * width + o];
         }
       }
       for (int o = 0; db != null && o < outChannels; o++) {
-        db[o] += g[weights + o];
+        db[o] += sums[biasAt + o];
       }
     }
     return gradInput;
@@ -191,7 +201,8 @@ public final class Conv2d implements Layer {
     float[] g = chunkGrads[chunk];
     for (int from = start; from < end; from += strategy.samplesPerProduct()) {
       int to = Math.min(end, from + strategy.samplesPerProduct());
-      strategy.backward(input.data(), gradOutput.data(), from, to, worker, g, from == start, gradInput.data());
+      strategy.backward(input.data(), gradOutput.data(), from, to, worker, g, from == start,
+          gradInput != null ? gradInput.data() : null);
       strategy.biasGradient(gradOutput.data(), from, to, g, from == start);
     }
   }

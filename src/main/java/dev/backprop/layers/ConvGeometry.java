@@ -45,6 +45,20 @@ record ConvGeometry(int inChannels, int outChannels, int kernel, int stride, int
     return inChannels * kernel * kernel;
   }
 
+  /**
+   * The row length of dOutᵀ and dWᵀ in the weight-gradient products: O rounded up to 16, so that a row is whole
+   * vectors at every width (1 of 16 lanes, 2 of 8, 4 of 4) and the products run without masked tails, whose code C2
+   * compiles well in some runs and 4x slower in others. The extra columns of dOutᵀ are zeros.
+   */
+  int gradientWidth() {
+    return roundUp(outChannels, 16);
+  }
+
+  /** Where db starts in a chunk's gradient buffer: after dWᵀ [C·k·k, gradientWidth]. */
+  int biasGradientOffset() {
+    return patch() * gradientWidth();
+  }
+
   int paddedPlane() {
     return paddedH * paddedW;
   }

@@ -11,9 +11,10 @@ import java.util.Arrays;
  * parallel; what the strategies share lives here: the zero-padded copy of a sample, the output stage (bias, then the
  * fused ReLU and eval BatchNorm of {@link Sequential}), and dOut laid out at the column pitch, as rows or transposed.
  *
- * <p>The weight gradient goes into a buffer laid out as dWᵀ [C·k·k, O] (then db [O]): the matrix products compute
- * it as dWᵀ = windows · dOutᵀ, outer products whose every element is one fma chain over the output positions, sample
- * after sample, and {@link Conv2d} transposes when it adds the chunks' sums into the parameter's gradient.
+ * <p>The weight gradient goes into a buffer laid out as dWᵀ [C·k·k, {@link ConvGeometry#gradientWidth}] (then db
+ * [O]): the matrix products compute it as dWᵀ = windows · dOutᵀ, outer products whose every element is one fma
+ * chain over the output positions, sample after sample, and {@link Conv2d} transposes when it adds the chunks'
+ * sums into the parameter's gradient.
  */
 abstract class ConvStrategy {
   /** What the output pass applies after the bias: a ReLU, then an eval-mode BatchNorm (or null). */
@@ -25,7 +26,7 @@ abstract class ConvStrategy {
   final Parameter weight; // [O, C, k, k]
   final Parameter bias; // [O], or null
   private float[][] padded; // per worker: [C, Hp, Wp] and a margin of zeros; the border stays zero
-  private float[][] gradientColumns; // per worker, during backward: dOutᵀ [gradientRows(), O]
+  private float[][] gradientColumns; // per worker, during backward: dOutᵀ [gradientRows(), gradientWidth]
 
   ConvStrategy(ConvGeometry g, Parameter weight, Parameter bias) {
     this.g = g;
@@ -63,7 +64,7 @@ abstract class ConvStrategy {
     // The shifted windows of the last rows read up to columns − span past the last plane: zeros.
     padded = Shapes.buffers(padded, threads, g.inChannels() * g.paddedPlane() + Gemm.columnMultiple());
     if (backward && gradientRows() > 0) {
-      gradientColumns = Shapes.buffers(gradientColumns, threads, gradientRows() * g.outChannels());
+      gradientColumns = Shapes.buffers(gradientColumns, threads, gradientRows() * g.gradientWidth());
     }
   }
 
@@ -76,19 +77,19 @@ abstract class ConvStrategy {
   abstract void forward(float[] x, int start, int end, int worker, float[] out, OutputStage stage);
 
   /**
-   * For samples [start, end) (at most one group): their dx [N, C, H, W], and Σ windows·dOut over them into
-   * dWᵀ[C·k·k, O] (added to what is there unless {@code first}).
+   * For samples [start, end) (at most one group): their dx [N, C, H, W] (none when dx is null), and Σ
+   * windows·dOut over them into dWᵀ[C·k·k, gradientWidth] (added to what is there unless {@code first}).
    */
   abstract void backward(float[] x, float[] dOut, int start, int end, int worker, float[] dW, boolean first,
       float[] dx);
 
-  /** db sums of samples [start, end) into grads[O·C·k·k ...], added to what is there unless {@code first}. */
+  /** db sums of samples [start, end) into grads[biasGradientOffset ...], added unless {@code first}. */
   final void biasGradient(float[] dOut, int start, int end, float[] grads, boolean first) {
     if (bias == null) {
       return;
     }
     int ohw = g.outPlane();
-    int at = weight.value().size();
+    int at = g.biasGradientOffset();
     for (int o = 0; o < g.outChannels(); o++) {
       float sum = (float) Pointwise.sum(dOut, (start * g.outChannels() + o) * ohw, end - start,
           g.outChannels() * ohw, ohw);
@@ -174,26 +175,22 @@ abstract class ConvStrategy {
 
   /**
    * dOutᵀ of samples [start, end) in the worker's buffer: row r, for r &lt; {@link #gradientRows()}, holds the O
-   * channels of column r of the samples side by side at the column pitch, and zeros where that column is no output
-   * position (the pitch gaps and the columns past the samples), so that whatever the windows hold there adds
-   * nothing to dWᵀ.
+   * channels of column r of the samples side by side at the column pitch, then zeros up to the gradient width; rows
+   * where that column is no output position (the pitch gaps and the columns past the samples) are zeros, so that
+   * whatever the windows hold there adds nothing to dWᵀ.
    */
   final float[] transposedGradient(float[] dOut, int start, int end, int worker) {
     float[] t = gradientColumns[worker];
     int channels = g.outChannels();
-    int ohw = g.outPlane();
-    Arrays.fill(t, 0, gradientRows() * channels, 0f);
+    int width = g.gradientWidth();
+    int samples = end - start;
     for (int s = start; s < end; s++) {
-      int outOffset = s * channels * ohw;
-      for (int oh = 0; oh < g.outH(); oh++) {
-        for (int ow = 0; ow < g.outW(); ow++) {
-          int row = ((s - start) * g.span() + oh * g.pitch() + ow) * channels;
-          int from = outOffset + oh * g.outW() + ow;
-          for (int o = 0; o < channels; o++) {
-            t[row + o] = dOut[from + o * ohw];
-          }
-        }
-      }
+      // Sample s's rows, up to the next sample's first row (or the end of the buffer): its pitch gaps and what
+      // follows its last output row are zeros.
+      int firstRow = (s - start) * g.span();
+      int rows = s < end - 1 ? g.span() : gradientRows() - (samples - 1) * g.span();
+      Pointwise.channelsLast(dOut, s * channels * g.outPlane(), channels, g.outPlane(), g.outH(), g.outW(), g.pitch(),
+          t, firstRow * width, width, rows);
     }
     return t;
   }

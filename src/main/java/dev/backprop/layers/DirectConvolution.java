@@ -13,7 +13,7 @@ package dev.backprop.layers;
  *
  * x is 0 outside [0, H) × [0, W). The forward sums run over (c, ki, kj) and the weight gradient's over (s, i, j) in
  * the orders the matrix products do, so forward and dW give their bits; dx sums in another order than the products
- * and agrees with them within float rounding. dW goes into the strategies' transposed layout, dWᵀ[C·k·k, O].
+ * and agrees with them within float rounding. dW goes into the strategies' transposed layout, dWᵀ[C·k·k, gradientWidth].
  */
 final class DirectConvolution extends ConvStrategy {
 
@@ -68,7 +68,7 @@ final class DirectConvolution extends ConvStrategy {
       for (int c = 0; c < g.inChannels(); c++) {
         for (int ki = 0; ki < k; ki++) {
           for (int kj = 0; kj < k; kj++) {
-            int at = (((c * k) + ki) * k + kj) * g.outChannels() + o;
+            int at = (((c * k) + ki) * k + kj) * g.gradientWidth() + o;
             float sum = first ? 0f : dW[at];
             for (int s = start; s < end; s++) {
               for (int i = 0; i < g.outH(); i++) {
@@ -86,7 +86,7 @@ final class DirectConvolution extends ConvStrategy {
         }
       }
     }
-    for (int s = start; s < end; s++) {
+    for (int s = start; dx != null && s < end; s++) {
       for (int c = 0; c < g.inChannels(); c++) {
         for (int h = 0; h < g.inH(); h++) {
           for (int v = 0; v < g.inW(); v++) {

@@ -66,11 +66,15 @@ final class Im2colConvolution extends ConvStrategy {
   void backward(float[] x, float[] dOut, int start, int end, int worker, float[] dW, boolean first, float[] dx) {
     int ckk = g.patch();
     int n = g.columns();
+    im2colGroup(x, start, end, worker);
+    int width = g.gradientWidth();
+    Gemm.gemm(false, false, ckk, width, n, cols[worker], 0, n, transposedGradient(dOut, start, end, worker), 0, width,
+        dW, 0, width, !first);
+    if (dx == null) {
+      return;
+    }
     float[] dOutWide = wide[worker];
     widenGradient(dOut, start, end, dOutWide, 0, n);
-    im2colGroup(x, start, end, worker);
-    Gemm.gemm(false, false, ckk, g.outChannels(), n, cols[worker], 0, n, transposedGradient(dOut, start, end, worker),
-        0, g.outChannels(), dW, 0, g.outChannels(), !first);
     float[] gradCol = gradCols[worker];
     Gemm.gemm(true, false, ckk, n, g.outChannels(), weight.value().data(), 0, ckk, dOutWide, 0, n, gradCol, 0, n,
         false);

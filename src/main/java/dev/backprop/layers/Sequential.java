@@ -97,17 +97,36 @@ public final class Sequential implements Layer {
 
   @Override
   public Tensor backward(Tensor gradOutput) {
+    return backward(gradOutput, true);
+  }
+
+  /**
+   * The backward of training: every parameter's gradient, the bits {@link #backward} gives, but not the gradient
+   * for the input (the data), which a first Conv2d then does not compute.
+   */
+  public void backwardParameters(Tensor gradOutput) {
+    backward(gradOutput, false);
+  }
+
+  private Tensor backward(Tensor gradOutput, boolean inputGradient) {
     Tensor g = gradOutput;
     for (int i = layers.size() - 1; i >= 0; i--) {
       if (fusedForward && i >= 2 && convReluNorm[i - 2]) {
         g = ((BatchNorm2d) layers.get(i)).backward(g, true);
-        g = layers.get(i - 2).backward(g);
+        g = backward(i - 2, g, inputGradient);
         i -= 2;
       } else {
-        g = layers.get(i).backward(g);
+        g = backward(i, g, inputGradient);
       }
     }
     return g;
+  }
+
+  private Tensor backward(int i, Tensor g, boolean inputGradient) {
+    if (i == 0 && !inputGradient && layers.get(0) instanceof Conv2d first) {
+      return first.backward(g, false);
+    }
+    return layers.get(i).backward(g);
   }
 
   @Override

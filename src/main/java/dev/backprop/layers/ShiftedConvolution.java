@@ -99,13 +99,16 @@ final class ShiftedConvolution extends ConvStrategy {
   void backward(float[] x, float[] dOut, int start, int end, int worker, float[] dW, boolean first, float[] dx) {
     int ckk = g.patch();
     int okk = g.outChannels() * g.kernel() * g.kernel();
+    int width = g.gradientWidth();
     float[] dOutWide = wide[worker];
     float[] dPadded = gradPadded[worker];
     for (int s = start; s < end; s++) {
+      Gemm.gemmARowOffsets(ckk, width, columns, paddedInput(x, s, worker), 0, windowOffsets,
+          transposedGradient(dOut, s, s + 1, worker), 0, width, dW, 0, width, !(first && s == start));
+      if (dx == null) {
+        continue;
+      }
       widenGradient(dOut, s, s + 1, dOutWide, margin, gradientRow);
-      Gemm.gemmARowOffsets(ckk, g.outChannels(), columns, paddedInput(x, s, worker), 0, windowOffsets,
-          transposedGradient(dOut, s, s + 1, worker), 0, g.outChannels(), dW, 0, g.outChannels(),
-          !(first && s == start));
       // Into a buffer with planeColumns per channel, not into dx itself: a plane of H·W columns would make the
       // product end in a masked column tail, which C2 sometimes compiles without its intrinsics (every masked load
       // then allocates a vector).

@@ -34,6 +34,8 @@ final class PanamaGemm implements GemmKernel {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
+  /** Row starts p * ldb of a strided B: every tile reads B's rows through a table (see {@link #gemm}). */
+  private static final StrideTable STRIDED = new StrideTable();
   /** B^T for NT products; grows to the largest k x n seen. */
   private static final ThreadLocal<float[][]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -51,14 +53,18 @@ final class PanamaGemm implements GemmKernel {
   public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda,
       int[] aRows, float[] b, int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc,
       boolean accumulate) {
-    // Element (i, p) of op(A) is a[aOffset + rowStart(aRow, aRows, i) + p * aCol].
+    // Element (i, p) of op(A) is a[aOffset + rowStart(aRow, aRows, i) + p * aCol]. B's rows always come through a
+    // table, a strided B's through one of its row starts: with a test for the table in the tiles' loops, C2 compiled
+    // them for the layout of the calls it had seen first, and the layers' products, seen together, then ran up to
+    // a third slower than each alone.
     int aRow = transA ? 1 : lda;
     int aCol = transA ? lda : 1;
     if (!transB) {
-      outerProducts(m, n, k, a, aOffset, aRow, aCol, aRows, b, bOffset, ldb, bRows, c, cOffset, ldc, accumulate);
+      int[] rows = bRows != null ? bRows : STRIDED.of(k, ldb);
+      outerProducts(m, n, k, a, aOffset, aRow, aCol, aRows, b, bOffset, rows, c, cOffset, ldc, accumulate);
     } else if (!transA) {
       float[] bt = transposed(k, n, b, bOffset, ldb, bRows);
-      outerProducts(m, n, k, a, aOffset, aRow, aCol, aRows, bt, 0, n, null, c, cOffset, ldc, accumulate);
+      outerProducts(m, n, k, a, aOffset, aRow, aCol, aRows, bt, 0, STRIDED.of(k, n), c, cOffset, ldc, accumulate);
     } else {
       ScalarGemm.INSTANCE.gemm(true, true, m, n, k, a, aOffset, lda, aRows, b, bOffset, ldb, bRows, c, cOffset, ldc,
           accumulate);
@@ -86,21 +92,21 @@ final class PanamaGemm implements GemmKernel {
   }
 
   private static void outerProducts(int m, int n, int k, float[] a, int aOffset, int aRow, int aCol, int[] aRows,
-      float[] b, int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc, boolean acc) {
+      float[] b, int bOffset, int[] bRows, float[] c, int cOffset, int ldc, boolean acc) {
     if (n == L || n == 2 * L) {
-      narrowProducts(m, n, k, a, aOffset, aRow, aCol, aRows, b, bOffset, ldb, bRows, c, cOffset, ldc, acc);
+      narrowProducts(m, n, k, a, aOffset, aRow, aCol, aRows, b, bOffset, bRows, c, cOffset, ldc, acc);
       return;
     }
     int strip = 3 * L;
     int j = 0;
     for (; j + strip <= n; j += strip) {
       for (int i = 0; i < m; i += 4) {
-        block4x3(Math.min(4, m - i), k, a, aOffset, aRow, aCol, aRows, i, b, bOffset + j, ldb, bRows, c,
+        block4x3(Math.min(4, m - i), k, a, aOffset, aRow, aCol, aRows, i, b, bOffset + j, bRows, c,
             cOffset + i * ldc + j, ldc, acc);
       }
     }
     if (j < n) {
-      lastStrip(m, n - j, k, a, aOffset, aRow, aCol, aRows, b, bOffset + j, ldb, bRows, c, cOffset + j, ldc, acc);
+      lastStrip(m, n - j, k, a, aOffset, aRow, aCol, aRows, b, bOffset + j, bRows, c, cOffset + j, ldc, acc);
     }
   }
 
@@ -109,7 +115,7 @@ final class PanamaGemm implements GemmKernel {
    * A method of its own so that outerProducts stays small enough for C2 to inline it into its caller.
    */
   private static void lastStrip(int m, int columns, int k, float[] a, int aOffset, int aRow, int aCol, int[] aRows,
-      float[] b, int bj, int ldb, int[] bRows, float[] c, int cj, int ldc, boolean acc) {
+      float[] b, int bj, int[] bRows, float[] c, int cj, int ldc, boolean acc) {
     int vectors = (columns + L - 1) / L;
     // The valid lanes of the last vector, 1..L. The callees make the mask themselves: a mask passed in (boxed,
     // since they are not inlined) made C2 drop the masked-load intrinsics in some compilations, seen when the
@@ -119,9 +125,9 @@ final class PanamaGemm implements GemmKernel {
       int rows = Math.min(4, m - i);
       int c0 = cj + i * ldc;
       switch (vectors) {
-        case 1 -> block4x1(rows, k, a, aOffset, aRow, aCol, aRows, i, b, bj, ldb, bRows, c, c0, ldc, acc, lanes);
-        case 2 -> block4x2(rows, k, a, aOffset, aRow, aCol, aRows, i, b, bj, ldb, bRows, c, c0, ldc, acc, lanes);
-        default -> block4x3m(rows, k, a, aOffset, aRow, aCol, aRows, i, b, bj, ldb, bRows, c, c0, ldc, acc, lanes);
+        case 1 -> block4x1(rows, k, a, aOffset, aRow, aCol, aRows, i, b, bj, bRows, c, c0, ldc, acc, lanes);
+        case 2 -> block4x2(rows, k, a, aOffset, aRow, aCol, aRows, i, b, bj, bRows, c, c0, ldc, acc, lanes);
+        default -> block4x3m(rows, k, a, aOffset, aRow, aCol, aRows, i, b, bj, bRows, c, c0, ldc, acc, lanes);
       }
     }
   }
@@ -133,15 +139,15 @@ final class PanamaGemm implements GemmKernel {
    * get to them.
    */
   private static void narrowProducts(int m, int n, int k, float[] a, int aOffset, int aRow, int aCol, int[] aRows,
-      float[] b, int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc, boolean acc) {
+      float[] b, int bOffset, int[] bRows, float[] c, int cOffset, int ldc, boolean acc) {
     if (n == L) {
       for (int i = 0; i < m; i += 8) {
-        narrow8x1(Math.min(8, m - i), k, a, aOffset, aRow, aCol, aRows, i, b, bOffset, ldb, bRows, c,
+        narrow8x1(Math.min(8, m - i), k, a, aOffset, aRow, aCol, aRows, i, b, bOffset, bRows, c,
             cOffset + i * ldc, ldc, acc);
       }
     } else {
       for (int i = 0; i < m; i += 4) {
-        narrow4x2(Math.min(4, m - i), k, a, aOffset, aRow, aCol, aRows, i, b, bOffset, ldb, bRows, c,
+        narrow4x2(Math.min(4, m - i), k, a, aOffset, aRow, aCol, aRows, i, b, bOffset, bRows, c,
             cOffset + i * ldc, ldc, acc);
       }
     }
@@ -152,7 +158,7 @@ final class PanamaGemm implements GemmKernel {
    * columns bj..bj+3L of B into C rows from c0.
    */
   private static void block4x3(int rows, int k, float[] a, int aOffset, int aRow, int aCol, int[] aRows, int i,
-      float[] b, int bj, int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc) {
+      float[] b, int bj, int[] bRows, float[] c, int c0, int ldc, boolean acc) {
     int a0 = aOffset + GemmKernel.rowStart(aRow, aRows, i);
     int a1 = rows > 1 ? aOffset + GemmKernel.rowStart(aRow, aRows, i + 1) : a0;
     int a2 = rows > 2 ? aOffset + GemmKernel.rowStart(aRow, aRows, i + 2) : a0;
@@ -177,9 +183,9 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x00 = x01 = x02 = x10 = x11 = x12 = x20 = x21 = x22 = x30 = x31 = x32 = FloatVector.zero(S);
     }
-    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
+    for (int p = 0; p < k; p++) {
       int q = p * aCol;
-      int pb = bRows == null ? strided : bj + bRows[p];
+      int pb = bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb);
       FloatVector b1 = FloatVector.fromArray(S, b, pb + L);
       FloatVector b2 = FloatVector.fromArray(S, b, pb + 2 * L);
@@ -222,7 +228,7 @@ final class PanamaGemm implements GemmKernel {
 
   /** As {@link #block4x3} for the last strip of 2L + 1..3L columns; the third vector has {@code lanes} valid lanes. */
   private static void block4x3m(int rows, int k, float[] a, int aOffset, int aRow, int aCol, int[] aRows, int i,
-      float[] b, int bj, int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc, int lanes) {
+      float[] b, int bj, int[] bRows, float[] c, int c0, int ldc, boolean acc, int lanes) {
     VectorMask<Float> last = S.indexInRange(0, lanes);
     int a0 = aOffset + GemmKernel.rowStart(aRow, aRows, i);
     int a1 = rows > 1 ? aOffset + GemmKernel.rowStart(aRow, aRows, i + 1) : a0;
@@ -248,9 +254,9 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x00 = x01 = x02 = x10 = x11 = x12 = x20 = x21 = x22 = x30 = x31 = x32 = FloatVector.zero(S);
     }
-    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
+    for (int p = 0; p < k; p++) {
       int q = p * aCol;
-      int pb = bRows == null ? strided : bj + bRows[p];
+      int pb = bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb);
       FloatVector b1 = FloatVector.fromArray(S, b, pb + L);
       FloatVector b2 = FloatVector.fromArray(S, b, pb + 2 * L, last);
@@ -293,7 +299,7 @@ final class PanamaGemm implements GemmKernel {
 
   /** As {@link #block4x3} for the last strip of L + 1..2L columns; the second vector has {@code lanes} valid lanes. */
   private static void block4x2(int rows, int k, float[] a, int aOffset, int aRow, int aCol, int[] aRows, int i,
-      float[] b, int bj, int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc, int lanes) {
+      float[] b, int bj, int[] bRows, float[] c, int c0, int ldc, boolean acc, int lanes) {
     VectorMask<Float> last = S.indexInRange(0, lanes);
     int a0 = aOffset + GemmKernel.rowStart(aRow, aRows, i);
     int a1 = rows > 1 ? aOffset + GemmKernel.rowStart(aRow, aRows, i + 1) : a0;
@@ -315,9 +321,9 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = FloatVector.zero(S);
     }
-    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
+    for (int p = 0; p < k; p++) {
       int q = p * aCol;
-      int pb = bRows == null ? strided : bj + bRows[p];
+      int pb = bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb);
       FloatVector b1 = FloatVector.fromArray(S, b, pb + L, last);
       FloatVector a0v = FloatVector.broadcast(S, a[a0 + q]);
@@ -351,7 +357,7 @@ final class PanamaGemm implements GemmKernel {
 
   /** As {@link #block4x3} for the last strip of 1..L columns; the one vector has {@code lanes} valid lanes. */
   private static void block4x1(int rows, int k, float[] a, int aOffset, int aRow, int aCol, int[] aRows, int i,
-      float[] b, int bj, int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc, int lanes) {
+      float[] b, int bj, int[] bRows, float[] c, int c0, int ldc, boolean acc, int lanes) {
     VectorMask<Float> last = S.indexInRange(0, lanes);
     int a0 = aOffset + GemmKernel.rowStart(aRow, aRows, i);
     int a1 = rows > 1 ? aOffset + GemmKernel.rowStart(aRow, aRows, i + 1) : a0;
@@ -369,9 +375,9 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x00 = x10 = x20 = x30 = FloatVector.zero(S);
     }
-    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
+    for (int p = 0; p < k; p++) {
       int q = p * aCol;
-      int pb = bRows == null ? strided : bj + bRows[p];
+      int pb = bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb, last);
       FloatVector a0v = FloatVector.broadcast(S, a[a0 + q]);
       x00 = a0v.fma(b0, x00);
@@ -396,7 +402,7 @@ final class PanamaGemm implements GemmKernel {
 
   /** A narrow product's (n = L) 8 rows from i. */
   private static void narrow8x1(int rows, int k, float[] a, int aOffset, int aRow, int aCol, int[] aRows, int i,
-      float[] b, int bj, int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc) {
+      float[] b, int bj, int[] bRows, float[] c, int c0, int ldc, boolean acc) {
     int a0 = aOffset + GemmKernel.rowStart(aRow, aRows, i);
     int a1 = rows > 1 ? aOffset + GemmKernel.rowStart(aRow, aRows, i + 1) : a0;
     int a2 = rows > 2 ? aOffset + GemmKernel.rowStart(aRow, aRows, i + 2) : a0;
@@ -425,9 +431,9 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x00 = x10 = x20 = x30 = x40 = x50 = x60 = x70 = FloatVector.zero(S);
     }
-    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
+    for (int p = 0; p < k; p++) {
       int q = p * aCol;
-      int pb = bRows == null ? strided : bj + bRows[p];
+      int pb = bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb);
       FloatVector a0v = FloatVector.broadcast(S, a[a0 + q]);
       x00 = a0v.fma(b0, x00);
@@ -472,7 +478,7 @@ final class PanamaGemm implements GemmKernel {
 
   /** A narrow product's (n = 2L) 4 rows from i. */
   private static void narrow4x2(int rows, int k, float[] a, int aOffset, int aRow, int aCol, int[] aRows, int i,
-      float[] b, int bj, int ldb, int[] bRows, float[] c, int c0, int ldc, boolean acc) {
+      float[] b, int bj, int[] bRows, float[] c, int c0, int ldc, boolean acc) {
     int a0 = aOffset + GemmKernel.rowStart(aRow, aRows, i);
     int a1 = rows > 1 ? aOffset + GemmKernel.rowStart(aRow, aRows, i + 1) : a0;
     int a2 = rows > 2 ? aOffset + GemmKernel.rowStart(aRow, aRows, i + 2) : a0;
@@ -493,9 +499,9 @@ final class PanamaGemm implements GemmKernel {
     } else {
       x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = FloatVector.zero(S);
     }
-    for (int p = 0, strided = bj; p < k; p++, strided += ldb) {
+    for (int p = 0; p < k; p++) {
       int q = p * aCol;
-      int pb = bRows == null ? strided : bj + bRows[p];
+      int pb = bj + bRows[p];
       FloatVector b0 = FloatVector.fromArray(S, b, pb);
       FloatVector b1 = FloatVector.fromArray(S, b, pb + L);
       FloatVector a0v = FloatVector.broadcast(S, a[a0 + q]);

@@ -10,6 +10,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.XOR;
 
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -31,11 +32,12 @@ import jdk.incubator.vector.VectorSpecies;
  *       length mod 16 elements of each run go to the scalar tail sum, in order.
  *   <li>The keep mask runs SplitMix64 on long lanes and compares the top 53 bits with {@code ceil(p·2^53)}, the
  *       same test as {@code Rng.doubleAt(key, u) >= p} without converting to double.
- *   <li>2x2 max pooling: two loads per input row give L windows; a two-vector shuffle splits their even and odd
- *       columns, so the four positions of L windows are four vectors, visited in row-major order with the same
- *       rule as the scalar loop. An output row not a multiple of L wide ends with a vector that overlaps the one
- *       before (it writes the same values again). Output rows narrower than L run the scalar loop, and so does
- *       everything with vectors of fewer than 8 floats, whose window codes would not fill a byte vector.
+ *   <li>2x2 max pooling, in vectors of PL = min(L, 8) lanes: two loads per input row give PL windows; a two-vector
+ *       shuffle splits their even and odd columns, so the four positions of PL windows are four vectors, visited in
+ *       row-major order with the same rule as the scalar loop. An output row not a multiple of PL wide ends with a
+ *       vector that overlaps the one before (it writes the same values again). Output rows narrower than PL run
+ *       the scalar loop, and so does everything with vectors of fewer than 8 floats, whose window codes would not
+ *       fill a byte vector.
  * </ul>
  */
 final class PanamaPointwise implements PointwiseKernel {
@@ -54,15 +56,25 @@ final class PanamaPointwise implements PointwiseKernel {
   private static final VectorSpecies<Float> LF = VectorSpecies.of(float.class, VectorShape.forBitSize(LL * 32));
   private static final FloatVector ZERO = FloatVector.zero(S);
 
-  private static final boolean POOL_VECTORS = L >= 8;
-  private static final VectorSpecies<Integer> PI = S.withLanes(int.class);
+  /**
+   * Max pooling's vectors: at most 256 bits (8 lanes), since MNIST's pooled rows are 5 to 14 outputs wide and a row
+   * narrower than the vector runs the scalar loop (at 512 bits ref15k's 11-wide rows all did, 2.8 ms per batch).
+   */
+  private static final VectorSpecies<Float> PS = L > 8 ? FloatVector.SPECIES_256 : S;
+  private static final int PL = PS.length();
+  private static final boolean POOL_VECTORS = PL >= 8;
+  private static final FloatVector POOL_ZERO = FloatVector.zero(PS);
+  private static final VectorSpecies<Integer> PI = PS.withLanes(int.class);
   private static final VectorSpecies<Byte> PB =
-      POOL_VECTORS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
-  private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l);
-  private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, l -> 2 * l + 1);
-  /** Lanes 0, L, 1, L + 1, ... of (a, b), and the same from lane L/2 on: the inverse of {@link #EVEN}/{@link #ODD}. */
-  private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, l -> l / 2 + (l % 2) * L);
-  private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, l -> L / 2 + l / 2 + (l % 2) * L);
+      POOL_VECTORS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(PL * 8)) : null;
+  private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(PS, l -> 2 * l);
+  private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(PS, l -> 2 * l + 1);
+  /** Lanes 0, PL, 1, PL + 1, ... of (a, b), and the same from lane PL/2 on: the inverse of {@link #EVEN}/{@link #ODD}. */
+  private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(PS, l -> l / 2 + (l % 2) * PL);
+  private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(PS, l -> PL / 2 + l / 2 + (l % 2) * PL);
+
+  /** The element offsets of one gather in {@link #channelsLast}, per thread. */
+  private static final ThreadLocal<int[]> GATHER_MAP = ThreadLocal.withInitial(() -> new int[2 * L]);
 
   /** Lane l: l·GAMMA, the counter offsets of one vector of SplitMix64 draws. */
   private static final LongVector GAMMAS = LongVector.zero(LS).addIndex(1).mul(Rng.GAMMA);
@@ -141,6 +153,39 @@ final class PanamaPointwise implements PointwiseKernel {
       FloatVector.fromArray(S, x, i).add(value).intoArray(y, i);
     }
     ScalarPointwise.INSTANCE.add(x, value, y, i, to);
+  }
+
+  @Override
+  public void channelsLast(float[] x, int xOffset, int planes, int planeStride, int height, int width, int pitch,
+      float[] t, int tOffset, int rowLength, int rows) {
+    if (rowLength != L && rowLength != 2 * L) {
+      ScalarPointwise.INSTANCE.channelsLast(x, xOffset, planes, planeStride, height, width, pitch, t, tOffset,
+          rowLength, rows);
+      return;
+    }
+    // A row is one or two gathers of the planes' elements at one position (lanes past the planes masked off to
+    // zero), instead of a scalar loop with a stride of a plane between reads.
+    // Lanes past the planes are masked off but still range-checked: they point at the first plane.
+    int[] map = GATHER_MAP.get();
+    for (int c = 0; c < 2 * L; c++) {
+      map[c] = c < planes ? c * planeStride : 0;
+    }
+    VectorMask<Float> first = S.indexInRange(0, planes);
+    VectorMask<Float> second = S.indexInRange(L, planes);
+    boolean two = rowLength == 2 * L;
+    int row = 0; // the next row of t to write
+    for (int h = 0; h < height; h++) {
+      for (int w = 0, from = xOffset + h * width; w < width; w++, row++, from++) {
+        int at = tOffset + row * rowLength;
+        FloatVector.fromArray(S, x, from, map, 0, first).intoArray(t, at);
+        if (two) {
+          FloatVector.fromArray(S, x, from, map, L, second).intoArray(t, at + L);
+        }
+      }
+      int next = h < height - 1 ? row + pitch - width : rows;
+      Arrays.fill(t, tOffset + row * rowLength, tOffset + next * rowLength, 0f);
+      row = next;
+    }
   }
 
   @Override
@@ -493,7 +538,7 @@ final class PanamaPointwise implements PointwiseKernel {
   public void maxPool2x2(float[] x, float[] y, byte[] window, int from, int to, int h, int w) {
     int oh = h / 2;
     int ow = w / 2;
-    if (!POOL_VECTORS || ow < L) {
+    if (!POOL_VECTORS || ow < PL) {
       ScalarPointwise.INSTANCE.maxPool2x2(x, y, window, from, to, h, w);
       return;
     }
@@ -502,12 +547,12 @@ final class PanamaPointwise implements PointwiseKernel {
         int o = (p * oh + i) * ow;
         int top = (p * h + 2 * i) * w;
         int bottom = top + w;
-        for (int j0 = 0; j0 < ow; j0 += L) {
-          int j = Math.min(j0, ow - L);
-          FloatVector t0 = FloatVector.fromArray(S, x, top + 2 * j);
-          FloatVector t1 = FloatVector.fromArray(S, x, top + 2 * j + L);
-          FloatVector b0 = FloatVector.fromArray(S, x, bottom + 2 * j);
-          FloatVector b1 = FloatVector.fromArray(S, x, bottom + 2 * j + L);
+        for (int j0 = 0; j0 < ow; j0 += PL) {
+          int j = Math.min(j0, ow - PL);
+          FloatVector t0 = FloatVector.fromArray(PS, x, top + 2 * j);
+          FloatVector t1 = FloatVector.fromArray(PS, x, top + 2 * j + PL);
+          FloatVector b0 = FloatVector.fromArray(PS, x, bottom + 2 * j);
+          FloatVector b1 = FloatVector.fromArray(PS, x, bottom + 2 * j + PL);
           FloatVector max = t0.rearrange(EVEN, t1);
           IntVector code = IntVector.zero(PI);
           FloatVector v = t0.rearrange(ODD, t1);
@@ -533,7 +578,7 @@ final class PanamaPointwise implements PointwiseKernel {
   public void maxPool2x2Backward(float[] dy, byte[] window, float[] dx, int from, int to, int h, int w) {
     int oh = h / 2;
     int ow = w / 2;
-    if (!POOL_VECTORS || ow < L) {
+    if (!POOL_VECTORS || ow < PL) {
       ScalarPointwise.INSTANCE.maxPool2x2Backward(dy, window, dx, from, to, h, w);
       return;
     }
@@ -542,18 +587,18 @@ final class PanamaPointwise implements PointwiseKernel {
         int o = (p * oh + i) * ow;
         int top = (p * h + 2 * i) * w;
         int bottom = top + w;
-        for (int j0 = 0; j0 < ow; j0 += L) {
-          int j = Math.min(j0, ow - L);
-          FloatVector g = FloatVector.fromArray(S, dy, o + j);
+        for (int j0 = 0; j0 < ow; j0 += PL) {
+          int j = Math.min(j0, ow - PL);
+          FloatVector g = FloatVector.fromArray(PS, dy, o + j);
           IntVector code = (IntVector) ByteVector.fromArray(PB, window, o + j).convertShape(B2I, PI, 0);
-          FloatVector p0 = ZERO.blend(g, code.compare(EQ, 0).cast(S));
-          FloatVector p1 = ZERO.blend(g, code.compare(EQ, 1).cast(S));
-          FloatVector p2 = ZERO.blend(g, code.compare(EQ, 2).cast(S));
-          FloatVector p3 = ZERO.blend(g, code.compare(EQ, 3).cast(S));
+          FloatVector p0 = POOL_ZERO.blend(g, code.compare(EQ, 0).cast(PS));
+          FloatVector p1 = POOL_ZERO.blend(g, code.compare(EQ, 1).cast(PS));
+          FloatVector p2 = POOL_ZERO.blend(g, code.compare(EQ, 2).cast(PS));
+          FloatVector p3 = POOL_ZERO.blend(g, code.compare(EQ, 3).cast(PS));
           p0.rearrange(ZIP_LOW, p1).intoArray(dx, top + 2 * j);
-          p0.rearrange(ZIP_HIGH, p1).intoArray(dx, top + 2 * j + L);
+          p0.rearrange(ZIP_HIGH, p1).intoArray(dx, top + 2 * j + PL);
           p2.rearrange(ZIP_LOW, p3).intoArray(dx, bottom + 2 * j);
-          p2.rearrange(ZIP_HIGH, p3).intoArray(dx, bottom + 2 * j + L);
+          p2.rearrange(ZIP_HIGH, p3).intoArray(dx, bottom + 2 * j + PL);
         }
       }
       ScalarPointwise.zeroUnpooled(dx, p, h, w);

@@ -83,6 +83,25 @@ public final class Pointwise {
     KERNEL.addShifted(x, xOffset, y, yOffset, count);
   }
 
+  /**
+   * Planes to channels-last rows, for the weight gradient's dOutᵀ: {@code planes} planes of height x width at x[xOffset
+   * + c·planeStride], each row-major, go into t [rows, rowLength] (from tOffset) so that row h·pitch + w holds
+   * x[c, h, w] in column c for c &lt; planes and zeros in the columns after; every other row (the pitch gaps and the
+   * rows past the last plane row) is zeros. Needs width &lt;= pitch, planes &lt;= rowLength and
+   * (height − 1)·pitch + width &lt;= rows.
+   */
+  public static void channelsLast(float[] x, int xOffset, int planes, int planeStride, int height, int width,
+      int pitch, float[] t, int tOffset, int rowLength, int rows) {
+    if (planes < 1 || height < 1 || width < 1 || width > pitch || planes > rowLength
+        || (long) (height - 1) * pitch + width > rows) {
+      throw new IllegalArgumentException("channelsLast: %d planes of %dx%d at pitch %d into %d rows of %d"
+          .formatted(planes, height, width, pitch, rows, rowLength));
+    }
+    Objects.checkFromIndexSize(xOffset, (long) (planes - 1) * planeStride + (long) height * width, x.length);
+    Objects.checkFromIndexSize(tOffset, (long) rows * rowLength, t.length);
+    KERNEL.channelsLast(x, xOffset, planes, planeStride, height, width, pitch, t, tOffset, rowLength, rows);
+  }
+
   /** Σ x over the runs, in double. */
   public static double sum(float[] x, int offset, int rows, int stride, int length) {
     runs(x, offset, rows, stride, length);

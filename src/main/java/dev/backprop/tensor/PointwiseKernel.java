@@ -34,6 +34,9 @@ interface PointwiseKernel {
 
   void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count);
 
+  void channelsLast(float[] x, int xOffset, int planes, int planeStride, int height, int width, int pitch, float[] t,
+      int tOffset, int rowLength, int rows);
+
   double sum(float[] x, int offset, int rows, int stride, int length);
 
   double sumSquaredDeviations(float[] x, double mean, int offset, int rows, int stride, int length);

@@ -42,6 +42,24 @@ final class ScalarPointwise implements PointwiseKernel {
   }
 
   @Override
+  public void channelsLast(float[] x, int xOffset, int planes, int planeStride, int height, int width, int pitch,
+      float[] t, int tOffset, int rowLength, int rows) {
+    int row = 0; // the next row of t to write
+    for (int h = 0; h < height; h++) {
+      for (int w = 0; w < width; w++, row++) {
+        int at = tOffset + row * rowLength;
+        for (int c = 0; c < planes; c++) {
+          t[at + c] = x[xOffset + c * planeStride + h * width + w];
+        }
+        Arrays.fill(t, at + planes, at + rowLength, 0f);
+      }
+      int next = h < height - 1 ? row + pitch - width : rows;
+      Arrays.fill(t, tOffset + row * rowLength, tOffset + next * rowLength, 0f);
+      row = next;
+    }
+  }
+
+  @Override
   public void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count) {
     for (int u = 0; u < count; u++) {
       y[yOffset + u] += x[xOffset + u];

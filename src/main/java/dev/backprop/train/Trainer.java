@@ -77,7 +77,7 @@ public final class Trainer {
     optimizer.zeroGrad();
     lastOutput = model.forward(images, true);
     double batchLoss = loss.forward(lastOutput, labels);
-    model.backward(loss.backward());
+    model.backwardParameters(loss.backward());
     optimizer.step();
     if (perBatchSchedule != null) {
       perBatchSchedule.step();

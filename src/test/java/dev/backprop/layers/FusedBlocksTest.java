@@ -46,6 +46,25 @@ class FusedBlocksTest {
         .isEqualTo(separateParameters.get(name).grad().data()));
   }
 
+  /** Training's backward skips the first convolution's input gradient and gives every parameter the same bits. */
+  @ParameterizedTest
+  @ValueSource(strings = {ARCH, "ref15k"})
+  void backwardParametersGivesTheParametersTheBitsOfBackward(String model) {
+    Sequential full = build(model);
+    Sequential parametersOnly = build(model);
+    Tensor x = images(6, 32);
+    Tensor out = full.forward(x, true);
+    parametersOnly.forward(x, true);
+    Tensor grad = Tensor.zeros(out.shape());
+    new Rng(33).gaussian(grad.data(), 0, 1);
+    full.backward(grad);
+    parametersOnly.backwardParameters(grad);
+    var fullParameters = full.namedParameters();
+    parametersOnly.namedParameters().forEach((name, p) -> assertThat(p.grad().data())
+        .as(name)
+        .isEqualTo(fullParameters.get(name).grad().data()));
+  }
+
   private static Sequential build(String model) {
     return model.equals("ref15k") ? Zoo.get(model).build(new Rng(5)) : ArchSpec.build(model, new Rng(5));
   }

@@ -61,7 +61,7 @@ class TrainingAllocationTest {
     Runnable step = () -> {
       sgd.zeroGrad();
       loss.forward(model.forward(x, true), labels);
-      model.backward(loss.backward());
+      model.backwardParameters(loss.backward());
       sgd.step();
     };
     // The first rounds load classes and compile. Until C2 has compiled a Vector API kernel, every vector
