@@ -9,8 +9,11 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.reflect.Constructor;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -19,7 +22,44 @@ import java.util.stream.Stream;
  * names the tensor, the worst element and the largest difference when it fails.
  */
 public final class Golden {
+  private static final Pattern CONSTRUCTOR_CALL = Pattern.compile("new (\\w+)\\((.*)\\)");
+
   private Golden() {}
+
+  /**
+   * The engine object a fixture's {@code java} entry names, e.g. {@code new Conv2d(3, 4, 3, 1, 0, true, rng)}:
+   * the class in {@code pkg}, the public constructor with that many parameters, the arguments as ints, doubles
+   * (with a point), booleans or {@code rng} (any generator: parameters come from the fixture). So a case written
+   * in make_golden.py is the whole test case (tinygrad's helper_test_op); nothing on this side names the layers.
+   */
+  public static <T> T construct(String call, String pkg, Class<T> type) {
+    Matcher m = CONSTRUCTOR_CALL.matcher(call == null ? "" : call.trim());
+    if (!m.matches()) {
+      throw new AssertionError("fixture's java entry is not a constructor call: " + call);
+    }
+    String[] words = m.group(2).isBlank() ? new String[0] : m.group(2).split(",");
+    Object[] args = new Object[words.length];
+    for (int i = 0; i < words.length; i++) {
+      String w = words[i].trim();
+      args[i] = switch (w) {
+        case "rng" -> new dev.backprop.tensor.Rng(1);
+        case "true", "false" -> Boolean.parseBoolean(w);
+        default -> w.contains(".") ? (Object) Double.parseDouble(w) : (Object) Integer.parseInt(w);
+      };
+    }
+    try {
+      Class<?> c = Class.forName(pkg + "." + m.group(1));
+      for (Constructor<?> constructor : c.getConstructors()) {
+        if (constructor.getParameterCount() == args.length) {
+          return type.cast(constructor.newInstance(args));
+        }
+      }
+      throw new AssertionError(call + ": " + c.getName() + " has no public constructor of " + args.length
+          + " parameters");
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(call + ": " + e, e);
+    }
+  }
 
   /** Loads {@code golden/<name>.safetensors} from the test class path, e.g. {@code load("optim_sgd_plain")}. */
   public static SafetensorsFile load(String name) {

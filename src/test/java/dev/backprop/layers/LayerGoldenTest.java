@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.backprop.golden.Golden;
 import dev.backprop.io.SafetensorsFile;
-import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +14,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every layer against PyTorch, one test per {@code golden/layer_*.safetensors} fixture (tinygrad's
- * helper_test_op, driven by the files: a new fixture is a new test; format in {@code tools/golden/README.md}).
- * Per fixture: the layer its metadata describes, PyTorch's parameters and BatchNorm buffers copied in by name,
+ * helper_test_op, driven by the files: a case added to make_golden.py is a new test, with nothing to add here;
+ * format in {@code tools/golden/README.md}). Per fixture: the layer its {@code java} entry constructs
+ * ({@link Golden#construct}), PyTorch's parameters and BatchNorm buffers copied in by name,
  * forward on {@code input} in the fixture's mode, backward of {@code grad_output} into zeroed gradients; then
  * {@code output}, {@code grad_input}, {@code grad_<param>} and the buffers after the forward
  * ({@code <buffer>_after}: BatchNorm running statistics and num_batches_tracked) are compared.
@@ -47,44 +47,9 @@ class LayerGoldenTest {
     return Golden.list("layer_");
   }
 
-  /** The engine layer a fixture's metadata describes (its {@code java} entry is the same call, for a reader). */
+  /** The engine layer a fixture's {@code java} entry constructs. */
   static Layer layerFor(Map<String, String> meta) {
-    Rng rng = new Rng(1); // any generator: parameters are loaded from the fixture
-    return switch (meta.get("layer")) {
-      case "Conv2d" ->
-          new Conv2d(
-              integer(meta, "in_channels"),
-              integer(meta, "out_channels"),
-              integer(meta, "kernel"),
-              integer(meta, "stride"),
-              integer(meta, "padding"),
-              Boolean.parseBoolean(meta.get("bias")),
-              rng);
-      case "Linear" ->
-          new Linear(
-              integer(meta, "in_features"),
-              integer(meta, "out_features"),
-              Boolean.parseBoolean(meta.get("bias")),
-              rng);
-      case "BatchNorm2d" -> {
-        assertThat(Double.parseDouble(meta.get("eps"))).isEqualTo(BatchNorm2d.EPS);
-        assertThat(Double.parseDouble(meta.get("momentum"))).isEqualTo(BatchNorm2d.MOMENTUM);
-        yield new BatchNorm2d(integer(meta, "channels"));
-      }
-      case "MaxPool2d" -> new MaxPool2d(integer(meta, "kernel"), integer(meta, "stride"));
-      case "AvgPool2d" -> new AvgPool2d(integer(meta, "kernel"), integer(meta, "stride"));
-      case "GlobalAvgPool2d" -> new GlobalAvgPool2d();
-      case "Dropout" -> new Dropout(Double.parseDouble(meta.get("p")), rng);
-      case "Dropout2d" -> new Dropout2d(Double.parseDouble(meta.get("p")), rng);
-      case "ReLU" -> new ReLU();
-      case "Sigmoid" -> new Sigmoid();
-      case "Flatten" -> new Flatten();
-      case "LogSoftmax" -> {
-        assertThat(meta.get("dim")).isEqualTo("1");
-        yield new LogSoftmax();
-      }
-      default -> throw new AssertionError("no engine layer for fixture layer " + meta.get("layer"));
-    };
+    return Golden.construct(meta.get("java"), "dev.backprop.layers", Layer.class);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -156,9 +121,5 @@ class LayerGoldenTest {
     if (VERBOSE) {
       System.out.printf("%-32s %-28s max|diff|/max|torch| %.2e%n", fixture, name, rel);
     }
-  }
-
-  private static int integer(Map<String, String> meta, String key) {
-    return Integer.parseInt(meta.get(key));
   }
 }

@@ -31,13 +31,9 @@ class LossGoldenTest {
     return Golden.list("loss_");
   }
 
-  /** The classification loss a fixture's metadata describes ({@code java} holds the same call). */
+  /** The classification loss a fixture's {@code java} entry constructs. */
   static ClassificationLoss classificationLoss(Map<String, String> meta) {
-    return switch (meta.get("loss")) {
-      case "NllLoss" -> new NllLoss();
-      case "CrossEntropyLoss" -> new CrossEntropyLoss(Double.parseDouble(meta.get("label_smoothing")));
-      default -> throw new AssertionError("no engine loss for fixture loss " + meta.get("loss"));
-    };
+    return Golden.construct(meta.get("java"), "dev.backprop.loss", ClassificationLoss.class);
   }
 
   @ParameterizedTest(name = "{0}")
