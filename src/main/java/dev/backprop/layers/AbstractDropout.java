@@ -1,7 +1,7 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Parallel;
-import dev.backprop.tensor.Pointwise;
+import dev.backprop.tensor.Kernels;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 
@@ -98,7 +98,7 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     units = units(x);
     mask = Tensor.reuseOrAllocate(mask, maskShape(x));
     stepKey = Rng.derive(seed, step);
-    Parallel.forRange(x.dim(0), Shapes.grain(x.size() / Math.max(1, x.dim(0))), drawSamples);
+    Parallel.forRange(x.dim(0), Parallel.grainForItems(x.size() / Math.max(1, x.dim(0))), drawSamples);
     step++;
     return applyMask(x);
   }
@@ -108,7 +108,7 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     float[] m = mask.data();
     for (int s = from; s < to; s++) {
       // m[s·units + u] = doubleAt(derive(stepKey, s), u) >= p ? 1 : 0
-      Pointwise.keepMask(Rng.derive(stepKey, s), p, m, s * units, units);
+      Kernels.keepMask(Rng.derive(stepKey, s), p, m, s * units, units);
     }
   }
 
@@ -143,7 +143,7 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
   /** output = x · (mask · 1/(1 − p)), each mask entry covering one unit of consecutive elements. */
   private Tensor applyMask(Tensor x) {
     identity = false;
-    output = Shapes.like(output, x);
+    output = Scratch.like(output, x);
     scaleByMask(x.data(), output.data(), x.size());
     return output;
   }
@@ -154,7 +154,7 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
       return gradOutput;
     }
     Shapes.requireGradient(gradOutput, output, toString());
-    gradInput = Shapes.like(gradInput, output);
+    gradInput = Scratch.like(gradInput, output);
     scaleByMask(gradOutput.data(), gradInput.data(), gradInput.size());
     return gradInput;
   }
@@ -165,7 +165,7 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     target = to;
     unitSize = mask.size() == 0 ? 0 : size / mask.size();
     try {
-      Parallel.forRange(mask.size(), Shapes.grain(unitSize), scaleUnits);
+      Parallel.forRange(mask.size(), Parallel.grainForItems(unitSize), scaleUnits);
     } finally {
       source = null;
       target = null;
@@ -177,11 +177,11 @@ public abstract sealed class AbstractDropout implements Layer permits Dropout, D
     float scale = p == 1 ? 0f : (float) (1.0 / (1.0 - p));
     float[] m = mask.data();
     if (unitSize == 1) {
-      Pointwise.multiply(source, m, scale, target, from, to);
+      Kernels.multiply(source, m, scale, target, from, to);
       return;
     }
     for (int k = from; k < to; k++) {
-      Pointwise.scale(source, m[k] * scale, target, k * unitSize, (k + 1) * unitSize);
+      Kernels.scale(source, m[k] * scale, target, k * unitSize, (k + 1) * unitSize);
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Parallel;
-import dev.backprop.tensor.Pointwise;
+import dev.backprop.tensor.Kernels;
 import dev.backprop.tensor.Tensor;
 import java.util.List;
 
@@ -23,7 +23,7 @@ import java.util.List;
  * backward, as for Conv2d. In training the batch statistics depend on x, giving the compact formula
  * dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) with dx̂ = γ·dy; in eval mode dx = γ·rstd·dy.
  * Channel sums are taken in double, each channel's in one fixed order that depends only on the shape
- * ({@link Pointwise}). Channels run in parallel ({@link Parallel}), one chunk per channel, so the result does not
+ * ({@link Kernels}). Channels run in parallel ({@link Parallel}), one chunk per channel, so the result does not
  * depend on the number of threads.
  */
 public final class BatchNorm2d implements Layer {
@@ -130,7 +130,7 @@ public final class BatchNorm2d implements Layer {
       throw new IllegalArgumentException(
           "BatchNorm2d: expected more than 1 value per channel when training, got input " + x);
     }
-    output = Shapes.like(output, x);
+    output = Scratch.like(output, x);
     lastTraining = training;
     input = x;
     Parallel.forRange(channels, 1, forwardChannels);
@@ -158,8 +158,8 @@ public final class BatchNorm2d implements Layer {
       double mu;
       double var;
       if (lastTraining) {
-        mu = Pointwise.sum(in, offset, n, stride, hw) / m;
-        var = Pointwise.sumSquaredDeviations(in, mu, offset, n, stride, hw) / m;
+        mu = Kernels.sum(in, offset, n, stride, hw) / m;
+        var = Kernels.sumSquaredDeviations(in, mu, offset, n, stride, hw) / m;
         rm[c] = (float) ((1 - MOMENTUM) * rm[c] + MOMENTUM * mu);
         rv[c] = (float) ((1 - MOMENTUM) * rv[c] + MOMENTUM * var * m / (m - 1));
       } else {
@@ -168,7 +168,7 @@ public final class BatchNorm2d implements Layer {
       }
       mean[c] = (float) mu;
       rstd[c] = reciprocalStd(var);
-      Pointwise.batchNorm(in, mean[c], rstd[c], gamma[c], beta[c], y, offset, n, stride, hw);
+      Kernels.batchNorm(in, mean[c], rstd[c], gamma[c], beta[c], y, offset, n, stride, hw);
     }
   }
 
@@ -184,7 +184,7 @@ public final class BatchNorm2d implements Layer {
   void normalizeEvalInPlace(float[] x, int offset, int length, int c) {
     float mu = runningMean.data()[c];
     float r = reciprocalStd(runningVar.data()[c]);
-    Pointwise.batchNorm(x, mu, r, weight.value().data()[c], bias.value().data()[c], x, offset, 1, length, length);
+    Kernels.batchNorm(x, mu, r, weight.value().data()[c], bias.value().data()[c], x, offset, 1, length, length);
   }
 
   // dy [N, C, H, W] -> dx [N, C, H, W]; dγ += Σ dy·x̂, dβ += Σ dy
@@ -199,7 +199,7 @@ public final class BatchNorm2d implements Layer {
    */
   Tensor backward(Tensor gradOutput, boolean rectified) {
     Shapes.requireGradient(gradOutput, output, "BatchNorm2d");
-    gradInput = Shapes.like(gradInput, output);
+    gradInput = Scratch.like(gradInput, output);
     this.gradOutput = gradOutput;
     this.rectified = rectified;
     try {
@@ -224,7 +224,7 @@ public final class BatchNorm2d implements Layer {
     for (int c = from; c < to; c++) {
       int offset = c * hw;
       int stride = channels * hw;
-      Pointwise.batchNormSums(dy, in, mean[c], rstd[c], offset, n, stride, hw, sums, 2 * c);
+      Kernels.batchNormSums(dy, in, mean[c], rstd[c], offset, n, stride, hw, sums, 2 * c);
       double sumDy = sums[2 * c];
       double sumDyXhat = sums[2 * c + 1];
       dGamma[c] += (float) sumDyXhat;
@@ -233,7 +233,7 @@ public final class BatchNorm2d implements Layer {
       // With batch statistics: dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)); with running ones: γ·rstd·dy.
       float meanDy = lastTraining ? (float) (sumDy / m) : 0f;
       float meanDyXhat = lastTraining ? (float) (sumDyXhat / m) : 0f;
-      Pointwise.batchNormBackward(dy, in, mean[c], rstd[c], scale, meanDy, meanDyXhat, rectified, dx, offset, n,
+      Kernels.batchNormBackward(dy, in, mean[c], rstd[c], scale, meanDy, meanDyXhat, rectified, dx, offset, n,
           stride, hw);
     }
   }

@@ -164,35 +164,18 @@ public final class Conv2d implements Layer {
   Tensor backward(Tensor gradOutput, boolean inputGradient) {
     Shapes.requireGradient(gradOutput, output, "Conv2d");
     int n = input.dim(0);
-    gradInput = inputGradient ? Shapes.like(gradInput, input) : null;
+    gradInput = inputGradient ? Scratch.like(gradInput, input) : null;
     this.gradOutput = gradOutput;
     strategy.prepare(Parallel.threads(), true);
-    // Chunks of whole groups, by N and the shape alone (not the strategy), so every strategy sums the same samples
-    // into each chunk.
+    // Chunks of whole groups, by N and the shape alone (not the strategy): every strategy sums the same samples.
     int grain = Math.max(strategy.g.group(), Parallel.grainFor(n, MAX_CHUNKS));
-    int chunks = Parallel.chunks(n, grain);
-    ConvGeometry g = strategy.g;
-    chunkGrads = Shapes.buffers(chunkGrads, chunks, g.biasGradientOffset() + outChannels);
+    chunkGrads = Scratch.buffers(chunkGrads, Parallel.chunks(n, grain), strategy.g.biasGradientOffset() + outChannels);
     try {
       Parallel.forRange(n, grain, backwardChunk);
     } finally {
       this.gradOutput = null;
     }
-    float[] dW = weight.grad().data();
-    float[] db = bias != null ? bias.grad().data() : null;
-    int patch = g.patch();
-    int width = g.gradientWidth();
-    int biasAt = g.biasGradientOffset();
-    for (float[] sums : chunkGrads) { // in chunk order; a chunk holds dWᵀ [C·k·k, gradientWidth], then db
-      for (int o = 0; o < outChannels; o++) {
-        for (int q = 0; q < patch; q++) {
-          dW[o * patch + q] += sums[q * width + o];
-        }
-      }
-      for (int o = 0; db != null && o < outChannels; o++) {
-        db[o] += sums[biasAt + o];
-      }
-    }
+    strategy.addChunkGradients(chunkGrads);
     return gradInput;
   }
 

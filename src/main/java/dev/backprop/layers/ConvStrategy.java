@@ -1,7 +1,7 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Gemm;
-import dev.backprop.tensor.Pointwise;
+import dev.backprop.tensor.Kernels;
 import java.util.Arrays;
 
 /**
@@ -62,9 +62,9 @@ abstract class ConvStrategy {
   /** Sizes the per-worker scratch for {@code threads} workers before a parallel forward or backward pass. */
   void prepare(int threads, boolean backward) {
     // The shifted windows of the last rows read up to columns − span past the last plane: zeros.
-    padded = Shapes.buffers(padded, threads, g.inChannels() * g.paddedPlane() + Gemm.columnMultiple());
+    padded = Scratch.buffers(padded, threads, g.inChannels() * g.paddedPlane() + Gemm.columnMultiple());
     if (backward && gradientRows() > 0) {
-      gradientColumns = Shapes.buffers(gradientColumns, threads, gradientRows() * g.gradientWidth());
+      gradientColumns = Scratch.buffers(gradientColumns, threads, gradientRows() * g.gradientWidth());
     }
   }
 
@@ -83,6 +83,28 @@ abstract class ConvStrategy {
   abstract void backward(float[] x, float[] dOut, int start, int end, int worker, float[] dW, boolean first,
       float[] dx);
 
+  /**
+   * Adds the chunks' sums, in chunk order, into the parameters' gradients: each chunk's dWᵀ transposed into dW
+   * [O, C·k·k], and its db.
+   */
+  final void addChunkGradients(float[][] chunks) {
+    float[] dW = weight.grad().data();
+    float[] db = bias != null ? bias.grad().data() : null;
+    int patch = g.patch();
+    int width = g.gradientWidth();
+    int biasAt = g.biasGradientOffset();
+    for (float[] sums : chunks) {
+      for (int o = 0; o < g.outChannels(); o++) {
+        for (int q = 0; q < patch; q++) {
+          dW[o * patch + q] += sums[q * width + o];
+        }
+      }
+      for (int o = 0; db != null && o < g.outChannels(); o++) {
+        db[o] += sums[biasAt + o];
+      }
+    }
+  }
+
   /** db sums of samples [start, end) into grads[biasGradientOffset ...], added unless {@code first}. */
   final void biasGradient(float[] dOut, int start, int end, float[] grads, boolean first) {
     if (bias == null) {
@@ -91,7 +113,7 @@ abstract class ConvStrategy {
     int ohw = g.outPlane();
     int at = g.biasGradientOffset();
     for (int o = 0; o < g.outChannels(); o++) {
-      float sum = (float) Pointwise.sum(dOut, (start * g.outChannels() + o) * ohw, end - start,
+      float sum = (float) Kernels.sum(dOut, (start * g.outChannels() + o) * ohw, end - start,
           g.outChannels() * ohw, ohw);
       grads[at + o] = first ? sum : grads[at + o] + sum;
     }
@@ -133,10 +155,10 @@ abstract class ConvStrategy {
   final void finishPlane(float[] out, int plane, int o, OutputStage stage) {
     int size = g.outPlane();
     if (bias != null) {
-      Pointwise.add(out, bias.value().data()[o], out, plane, plane + size);
+      Kernels.add(out, bias.value().data()[o], out, plane, plane + size);
     }
     if (stage.relu()) {
-      Pointwise.relu(out, out, plane, plane + size);
+      Kernels.relu(out, out, plane, plane + size);
     }
     if (stage.norm() != null) {
       stage.norm().normalizeEvalInPlace(out, plane, size, o);
@@ -189,7 +211,7 @@ abstract class ConvStrategy {
       // follows its last output row are zeros.
       int firstRow = (s - start) * g.span();
       int rows = s < end - 1 ? g.span() : gradientRows() - (samples - 1) * g.span();
-      Pointwise.channelsLast(dOut, s * channels * g.outPlane(), channels, g.outPlane(), g.outH(), g.outW(), g.pitch(),
+      Kernels.channelsLast(dOut, s * channels * g.outPlane(), channels, g.outPlane(), g.outH(), g.outW(), g.pitch(),
           t, firstRow * width, width, rows);
     }
     return t;

@@ -26,10 +26,10 @@ abstract sealed class Elementwise implements Layer permits ReLU, Sigmoid {
   // x [any] -> y [same]
   @Override
   public Tensor forward(Tensor x, boolean training) {
-    output = Shapes.like(output, x);
+    output = Scratch.like(output, x);
     input = x;
     try {
-      Parallel.forRange(x.size(), Shapes.ELEMENTS_PER_CHUNK, forwardRange);
+      Parallel.forRange(x.size(), Parallel.ELEMENTS_PER_CHUNK, forwardRange);
     } finally {
       input = null;
     }
@@ -43,10 +43,10 @@ abstract sealed class Elementwise implements Layer permits ReLU, Sigmoid {
   @Override
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, getClass().getSimpleName());
-    gradInput = Shapes.like(gradInput, output);
+    gradInput = Scratch.like(gradInput, output);
     this.gradOutput = gradOutput;
     try {
-      Parallel.forRange(gradInput.size(), Shapes.ELEMENTS_PER_CHUNK, backwardRange);
+      Parallel.forRange(gradInput.size(), Parallel.ELEMENTS_PER_CHUNK, backwardRange);
     } finally {
       this.gradOutput = null;
     }

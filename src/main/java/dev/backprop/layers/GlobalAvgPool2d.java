@@ -1,14 +1,14 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Parallel;
-import dev.backprop.tensor.Pointwise;
+import dev.backprop.tensor.Kernels;
 import dev.backprop.tensor.Tensor;
 import java.util.Arrays;
 
 /**
  * Mean over each H×W plane: [N, C, H, W] -> [N, C, 1, 1], as torch.nn.AdaptiveAvgPool2d(1). Planes are split
  * over the threads ({@link Parallel}); each plane's sum is taken in double, in an order fixed by the plane size
- * ({@link Pointwise#sum}).
+ * ({@link Kernels#sum}).
  */
 public final class GlobalAvgPool2d implements Layer {
   private Tensor input;
@@ -29,7 +29,7 @@ public final class GlobalAvgPool2d implements Layer {
     Shapes.requireRank(x, 4, "GlobalAvgPool2d");
     input = x;
     output = Tensor.reuseOrAllocate(output, x.dim(0), x.dim(1), 1, 1);
-    Parallel.forRange(x.dim(0) * x.dim(1), Shapes.grain(x.dim(2) * x.dim(3)), forwardPlanes);
+    Parallel.forRange(x.dim(0) * x.dim(1), Parallel.grainForItems(x.dim(2) * x.dim(3)), forwardPlanes);
     return output;
   }
 
@@ -39,7 +39,7 @@ public final class GlobalAvgPool2d implements Layer {
     float[] in = input.data();
     float[] y = output.data();
     for (int p = from; p < to; p++) {
-      y[p] = (float) (Pointwise.sum(in, p * hw, 1, hw, hw) / hw);
+      y[p] = (float) (Kernels.sum(in, p * hw, 1, hw, hw) / hw);
     }
   }
 
@@ -47,10 +47,10 @@ public final class GlobalAvgPool2d implements Layer {
   @Override
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, "GlobalAvgPool2d");
-    gradInput = Shapes.like(gradInput, input);
+    gradInput = Scratch.like(gradInput, input);
     this.gradOutput = gradOutput;
     try {
-      Parallel.forRange(input.dim(0) * input.dim(1), Shapes.grain(input.dim(2) * input.dim(3)), backwardPlanes);
+      Parallel.forRange(input.dim(0) * input.dim(1), Parallel.grainForItems(input.dim(2) * input.dim(3)), backwardPlanes);
     } finally {
       this.gradOutput = null;
     }

@@ -1,7 +1,7 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Gemm;
-import dev.backprop.tensor.Pointwise;
+import dev.backprop.tensor.Kernels;
 import java.util.Arrays;
 
 /**
@@ -44,11 +44,11 @@ final class Im2colConvolution extends ConvStrategy {
   @Override
   void prepare(int threads, boolean backward) {
     super.prepare(threads, backward);
-    cols = Shapes.buffers(cols, threads, g.patch() * g.columns());
-    wide = Shapes.buffers(wide, threads, g.outChannels() * g.columns());
+    cols = Scratch.buffers(cols, threads, g.patch() * g.columns());
+    wide = Scratch.buffers(wide, threads, g.outChannels() * g.columns());
     if (backward) {
-      gradCols = Shapes.buffers(gradCols, threads, g.patch() * g.columns());
-      gradPadded = Shapes.buffers(gradPadded, threads, g.inChannels() * g.paddedPlane());
+      gradCols = Scratch.buffers(gradCols, threads, g.patch() * g.columns());
+      gradPadded = Scratch.buffers(gradPadded, threads, g.inChannels() * g.paddedPlane());
     }
   }
 
@@ -126,7 +126,7 @@ final class Im2colConvolution extends ConvStrategy {
           int row = ((c * k + ki) * k + kj) * g.columns() + base;
           int dst = c * g.paddedPlane() + ki * g.paddedW() + kj;
           if (g.stride() == 1) {
-            Pointwise.addShifted(col, row, dx, dst, g.span());
+            Kernels.addShifted(col, row, dx, dst, g.span());
             continue;
           }
           for (int oh = 0; oh < g.outH(); oh++) {

@@ -114,7 +114,7 @@ public final class Linear implements Layer {
         }
       }
     }
-    gradInput = Shapes.like(gradInput, input);
+    gradInput = Scratch.like(gradInput, input);
     Gemm.gemm(false, false, n, inFeatures, outFeatures, dy, 0, outFeatures, weight.value().data(), 0,
         inFeatures, gradInput.data(), 0, inFeatures, false);
     return gradInput;

@@ -28,10 +28,10 @@ public final class LogSoftmax implements Layer {
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Shapes.requireRank(x, 2, "LogSoftmax");
-    output = Shapes.like(output, x);
+    output = Scratch.like(output, x);
     input = x;
     try {
-      Parallel.forRange(x.dim(0), Shapes.grain(x.dim(1)), forwardRows);
+      Parallel.forRange(x.dim(0), Parallel.grainForItems(x.dim(1)), forwardRows);
     } finally {
       input = null;
     }
@@ -64,10 +64,10 @@ public final class LogSoftmax implements Layer {
   @Override
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, "LogSoftmax");
-    gradInput = Shapes.like(gradInput, output);
+    gradInput = Scratch.like(gradInput, output);
     this.gradOutput = gradOutput;
     try {
-      Parallel.forRange(output.dim(0), Shapes.grain(output.dim(1)), backwardRows);
+      Parallel.forRange(output.dim(0), Parallel.grainForItems(output.dim(1)), backwardRows);
     } finally {
       this.gradOutput = null;
     }

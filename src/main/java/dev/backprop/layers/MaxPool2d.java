@@ -1,7 +1,7 @@
 package dev.backprop.layers;
 
 import dev.backprop.tensor.Parallel;
-import dev.backprop.tensor.Pointwise;
+import dev.backprop.tensor.Kernels;
 import java.util.Arrays;
 
 /**
@@ -10,7 +10,7 @@ import java.util.Arrays;
  * win, so NaN propagates). Windows may overlap (stride < k); gradients then add. Planes (sample, channel) are
  * split over the threads ({@link Parallel}); a window never leaves its plane, so the chunks write apart.
  *
- * <p>The usual 2x2 windows at stride 2 run a vectorized kernel with the same rule ({@link Pointwise#maxPool2x2})
+ * <p>The usual 2x2 windows at stride 2 run a vectorized kernel with the same rule ({@link Kernels#maxPool2x2})
  * that keeps the position of each maximum in its window as one byte.
  */
 public final class MaxPool2d extends Pool2d {
@@ -43,7 +43,7 @@ public final class MaxPool2d extends Pool2d {
   @Override
   void forwardPlanes(int chunk, int from, int to, int worker) {
     if (twoByTwo) {
-      Pointwise.maxPool2x2(input.data(), output.data(), window, from, to, input.dim(2), input.dim(3));
+      Kernels.maxPool2x2(input.data(), output.data(), window, from, to, input.dim(2), input.dim(3));
       return;
     }
     int h = input.dim(2);
@@ -80,7 +80,7 @@ public final class MaxPool2d extends Pool2d {
   @Override
   void backwardPlanes(int chunk, int from, int to, int worker) {
     if (twoByTwo) {
-      Pointwise.maxPool2x2Backward(gradOutput.data(), window, gradInput.data(), from, to, input.dim(2),
+      Kernels.maxPool2x2Backward(gradOutput.data(), window, gradInput.data(), from, to, input.dim(2),
           input.dim(3));
       return;
     }

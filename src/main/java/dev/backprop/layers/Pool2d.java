@@ -62,7 +62,7 @@ abstract sealed class Pool2d implements Layer permits MaxPool2d, AvgPool2d {
     input = x;
     output = Tensor.reuseOrAllocate(output, x.dim(0), x.dim(1), oh, ow);
     prepareForward();
-    Parallel.forRange(x.dim(0) * x.dim(1), Shapes.grain(x.dim(2) * x.dim(3)), forwardPlanes);
+    Parallel.forRange(x.dim(0) * x.dim(1), Parallel.grainForItems(x.dim(2) * x.dim(3)), forwardPlanes);
     return output;
   }
 
@@ -76,10 +76,10 @@ abstract sealed class Pool2d implements Layer permits MaxPool2d, AvgPool2d {
   @Override
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, name());
-    gradInput = Shapes.like(gradInput, input);
+    gradInput = Scratch.like(gradInput, input);
     this.gradOutput = gradOutput;
     try {
-      Parallel.forRange(input.dim(0) * input.dim(1), Shapes.grain(input.dim(2) * input.dim(3)), backwardPlanes);
+      Parallel.forRange(input.dim(0) * input.dim(1), Parallel.grainForItems(input.dim(2) * input.dim(3)), backwardPlanes);
     } finally {
       this.gradOutput = null;
     }

@@ -8,32 +8,13 @@ import java.util.Map;
 
 /** Layers applied in order; state names follow PyTorch's nn.Sequential ("0.weight", "2.running_mean", ...). */
 public final class Sequential implements Layer {
-  private static final ConvStrategy.OutputStage RELU = new ConvStrategy.OutputStage(true, null);
-
   private final List<Layer> layers;
-  /**
-   * The fusion plan, made once: [i] is set where layers i, i + 1, i + 2 are a Conv2d, a ReLU and a BatchNorm2d
-   * (fused in training), and {@link #inferStages}[i] is what a Conv2d at i applies in its output pass in
-   * {@link #infer}: the ReLU and/or eval BatchNorm that follow it, which are then skipped.
-   */
-  private final boolean[] convReluNorm;
-  private final ConvStrategy.OutputStage[] inferStages;
+  private final FusionPlan plan;
   private boolean fusedForward; // the last forward ran the training blocks fused
 
   public Sequential(List<Layer> layers) {
     this.layers = List.copyOf(layers);
-    int size = layers.size();
-    this.convReluNorm = new boolean[size];
-    this.inferStages = new ConvStrategy.OutputStage[size];
-    for (int i = 0; i < size; i++) {
-      if (layers.get(i) instanceof Conv2d) {
-        boolean relu = i + 1 < size && layers.get(i + 1) instanceof ReLU;
-        int next = relu ? i + 2 : i + 1;
-        BatchNorm2d norm = next < size && layers.get(next) instanceof BatchNorm2d bn ? bn : null;
-        convReluNorm[i] = relu && norm != null;
-        inferStages[i] = relu || norm != null ? new ConvStrategy.OutputStage(relu, norm) : ConvStrategy.OutputStage.NONE;
-      }
-    }
+    this.plan = new FusionPlan(this.layers);
   }
 
   public Sequential(Layer... layers) {
@@ -54,18 +35,17 @@ public final class Sequential implements Layer {
   }
 
   /**
-   * In training, a Conv2d-ReLU-BatchNorm2d block runs its ReLU inside the others: the convolution rectifies each
-   * output plane as it writes it, and BatchNorm's backward applies the ReLU's mask in its own pass (its input is
-   * the ReLU's output), the bits the three layers give one by one, with two passes over the block's activations
-   * fewer. In eval mode every layer runs alone, so that a backward may follow; {@link #infer} fuses further.
+   * In training, a Conv2d-ReLU-BatchNorm2d block runs its ReLU inside the others ({@link FusionPlan}): the bits the
+   * three layers give one by one, with two passes over the block's activations fewer. In eval mode every layer runs
+   * alone, so that a backward may follow; {@link #infer} fuses further.
    */
   @Override
   public Tensor forward(Tensor input, boolean training) {
     fusedForward = training;
     Tensor x = input;
     for (int i = 0; i < layers.size(); i++) {
-      if (fusedForward && convReluNorm[i]) {
-        x = ((Conv2d) layers.get(i)).forward(x, true, RELU);
+      if (fusedForward && plan.trainingBlockAt(i)) {
+        x = ((Conv2d) layers.get(i)).forward(x, true, plan.trainingStage());
         x = layers.get(i + 2).forward(x, true);
         i += 2;
       } else {
@@ -84,7 +64,7 @@ public final class Sequential implements Layer {
     fusedForward = false;
     Tensor x = input;
     for (int i = 0; i < layers.size(); i++) {
-      ConvStrategy.OutputStage stage = inferStages[i];
+      ConvStrategy.OutputStage stage = plan.inferStageAt(i);
       if (stage != null) {
         x = ((Conv2d) layers.get(i)).forward(x, false, stage);
         i += (stage.relu() ? 1 : 0) + (stage.norm() != null ? 1 : 0);
@@ -111,7 +91,7 @@ public final class Sequential implements Layer {
   private Tensor backward(Tensor gradOutput, boolean inputGradient) {
     Tensor g = gradOutput;
     for (int i = layers.size() - 1; i >= 0; i--) {
-      if (fusedForward && i >= 2 && convReluNorm[i - 2]) {
+      if (fusedForward && i >= 2 && plan.trainingBlockAt(i - 2)) {
         g = ((BatchNorm2d) layers.get(i)).backward(g, true);
         g = backward(i - 2, g, inputGradient);
         i -= 2;
@@ -123,8 +103,8 @@ public final class Sequential implements Layer {
   }
 
   private Tensor backward(int i, Tensor g, boolean inputGradient) {
-    if (i == 0 && !inputGradient && layers.get(0) instanceof Conv2d first) {
-      return first.backward(g, false);
+    if (i == 0 && !inputGradient && plan.firstIsConv()) {
+      return ((Conv2d) layers.get(0)).backward(g, false);
     }
     return layers.get(i).backward(g);
   }

@@ -40,32 +40,4 @@ final class Shapes {
               + Arrays.toString(output.shape()));
     }
   }
-
-  /**
-   * Elements a parallel chunk of light elementwise work should hold: below this a loop is not worth splitting
-   * (a hand-off to a worker costs microseconds), above it the chunks balance well over a few threads.
-   */
-  static final int ELEMENTS_PER_CHUNK = 1 << 14;
-
-  /** Items per chunk for items of {@code itemSize} elements each, by {@link #ELEMENTS_PER_CHUNK}. */
-  static int grain(int itemSize) {
-    return Math.max(1, ELEMENTS_PER_CHUNK / Math.max(1, itemSize));
-  }
-
-  /** {@code count} buffers of {@code length} floats (per worker, or per chunk), reusing {@code reuse} if it fits. */
-  static float[][] buffers(float[][] reuse, int count, int length) {
-    if (reuse != null && reuse.length == count && (count == 0 || reuse[0].length == length)) {
-      return reuse;
-    }
-    float[][] buffers = new float[count][];
-    for (int i = 0; i < count; i++) {
-      buffers[i] = new float[length];
-    }
-    return buffers;
-  }
-
-  /** A tensor shaped like {@code like}, reusing {@code reuse} or its buffer ({@link Tensor#reuseOrAllocate}). */
-  static Tensor like(Tensor reuse, Tensor like) {
-    return reuse != null && same(reuse, like) ? reuse : Tensor.reuseOrAllocate(reuse, like.shape());
-  }
 }

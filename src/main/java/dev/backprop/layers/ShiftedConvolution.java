@@ -78,9 +78,9 @@ final class ShiftedConvolution extends ConvStrategy {
   @Override
   void prepare(int threads, boolean backward) {
     super.prepare(threads, backward);
-    wide = Shapes.buffers(wide, threads, g.outChannels() * gradientRow);
+    wide = Scratch.buffers(wide, threads, g.outChannels() * gradientRow);
     if (backward) {
-      gradPadded = Shapes.buffers(gradPadded, threads, g.inChannels() * planeColumns);
+      gradPadded = Scratch.buffers(gradPadded, threads, g.inChannels() * planeColumns);
       channelMajorWeights = swapFirstAxes(weight.value().data(), channelMajorWeights);
     }
   }

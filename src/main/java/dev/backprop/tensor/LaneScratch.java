@@ -2,10 +2,10 @@ package dev.backprop.tensor;
 
 import java.util.Arrays;
 
-/** The per-thread lane sums of the {@link PointwiseKernel} sums, shared by both kernels. */
+/** The per-thread lane sums of the {@link KernelSet} sums, shared by both kernels. */
 final class LaneScratch {
   private static final ThreadLocal<double[]> SUMS =
-      ThreadLocal.withInitial(() -> new double[2 * PointwiseKernel.LANES]);
+      ThreadLocal.withInitial(() -> new double[2 * KernelSet.LANES]);
 
   private LaneScratch() {}
 

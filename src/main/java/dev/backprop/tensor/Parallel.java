@@ -81,6 +81,17 @@ public final class Parallel {
     }
   }
 
+  /**
+   * Elements a parallel chunk of light elementwise work should hold: below this a loop is not worth splitting
+   * (a hand-off to a worker costs microseconds), above it the chunks balance well over a few threads.
+   */
+  public static final int ELEMENTS_PER_CHUNK = 1 << 14;
+
+  /** Items per chunk for light work on items of {@code itemSize} elements each, by {@link #ELEMENTS_PER_CHUNK}. */
+  public static int grainForItems(int itemSize) {
+    return Math.max(1, ELEMENTS_PER_CHUNK / Math.max(1, itemSize));
+  }
+
   /** How many chunks {@link #forRange} cuts n items into with the given grain. */
   public static int chunks(int n, int grain) {
     return n <= 0 ? 0 : (n - 1) / grain + 1;

@@ -11,7 +11,7 @@ package dev.backprop.tensor;
  * <p>Not thread-safe: one instance per thread, or use the static counter-based functions.
  */
 public final class Rng {
-  /** The counter increment; with MIX1 and MIX2 also read by the vectorized keep mask ({@link PanamaPointwise}). */
+  /** The counter increment; with MIX1 and MIX2 also read by the vectorized keep mask ({@link PanamaKernels}). */
   static final long GAMMA = 0x9e3779b97f4a7c15L;
   static final long MIX1 = 0xbf58476d1ce4e5b9L;
   static final long MIX2 = 0x94d049bb133111ebL;

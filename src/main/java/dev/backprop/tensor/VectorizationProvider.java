@@ -13,7 +13,7 @@ import java.util.Arrays;
  * {@code --add-modules jdk.incubator.vector}); the C2 compiler is on (interpreted or C1-only code runs the Vector
  * API tens of times slower than scalar code); the CPU has fused multiply-add (HotSpot's {@code UseFMA}); the
  * preferred float vector has at least 128 bits; and the vector kernels ({@code PanamaGemm},
- * {@code PanamaPointwise}) load and the product kernel gives the right answer on a tiny product. Otherwise the
+ * {@code PanamaKernels}) load and the product kernel gives the right answer on a tiny product. Otherwise the
  * scalar kernels run and {@link #name()} says why. Nothing is logged.
  */
 public final class VectorizationProvider {
@@ -24,13 +24,13 @@ public final class VectorizationProvider {
   private final String name;
   private final boolean vectorized;
   private final GemmKernel gemm;
-  private final PointwiseKernel pointwise;
+  private final KernelSet kernels;
 
-  private VectorizationProvider(String name, boolean vectorized, GemmKernel gemm, PointwiseKernel pointwise) {
+  private VectorizationProvider(String name, boolean vectorized, GemmKernel gemm, KernelSet kernels) {
     this.name = name;
     this.vectorized = vectorized;
     this.gemm = gemm;
-    this.pointwise = pointwise;
+    this.kernels = kernels;
   }
 
   /** The implementation this JVM uses, chosen on first use. */
@@ -51,8 +51,8 @@ public final class VectorizationProvider {
     return gemm;
   }
 
-  PointwiseKernel pointwise() {
-    return pointwise;
+  KernelSet kernels() {
+    return kernels;
   }
 
   @Override
@@ -75,14 +75,14 @@ public final class VectorizationProvider {
       return scalar(unusable);
     }
     GemmKernel kernel;
-    PointwiseKernel pointwise;
+    KernelSet kernels;
     String description;
     try {
       // Loaded by name so that nothing touches jdk.incubator.vector before the checks above.
       Class<?> type = Class.forName("dev.backprop.tensor.PanamaGemm");
       kernel = (GemmKernel) type.getDeclaredConstructor().newInstance();
       description = (String) type.getDeclaredMethod("description").invoke(null);
-      pointwise = (PointwiseKernel) Class.forName("dev.backprop.tensor.PanamaPointwise")
+      kernels = (KernelSet) Class.forName("dev.backprop.tensor.PanamaKernels")
           .getDeclaredConstructor().newInstance();
     } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
@@ -91,12 +91,12 @@ public final class VectorizationProvider {
     if (!agreesOnTinyProduct(kernel)) {
       return scalar("vector kernel gave a wrong answer on a self-test");
     }
-    return new VectorizationProvider("vector: " + description + ", FMA", true, kernel, pointwise);
+    return new VectorizationProvider("vector: " + description + ", FMA", true, kernel, kernels);
   }
 
   private static VectorizationProvider scalar(String reason) {
     return new VectorizationProvider(
-        "scalar (" + reason + ")", false, ScalarGemm.INSTANCE, ScalarPointwise.INSTANCE);
+        "scalar (" + reason + ")", false, ScalarGemm.INSTANCE, ScalarKernels.INSTANCE);
   }
 
   /** The choice for a given value of {@value #PROPERTY} (null when unset). */

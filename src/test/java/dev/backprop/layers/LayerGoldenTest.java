@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Tolerance: max|ours − torch| ≤ {@link #TOLERANCE} · max|torch| per tensor, for every fixture, from an error
  * model: both sides are float32 and differ only in summation order (PyTorch's conv and BatchNorm kernels block and
- * vectorise their sums; ours follow the canonical order of {@code GemmKernel} and {@code PointwiseKernel}, the
+ * vectorise their sums; ours follow the canonical order of {@code GemmKernel} and {@code KernelSet}, the
  * same bits on every CPU). With rounding errors that behave like a random walk, a sum of k terms is off by about
  * √k·u of its magnitude (u = 2^-24), two implementations differ by about √2 times that, and 2× that leaves room
  * for the tail: TOLERANCE = 2·√2·√k·u with k = 2,704, the longest sum in the fixtures (conv2d_first_layer's

@@ -1,7 +1,7 @@
 package dev.backprop.tensor;
 
 /**
- * One implementation of the {@link Pointwise} loops. {@link Pointwise} has already checked the arguments: every
+ * One implementation of the {@link Kernels} loops. {@link Kernels} has already checked the arguments: every
  * element a call reads or writes lies inside its array. Implementations are stateless, so one instance serves
  * every thread.
  *
@@ -15,7 +15,7 @@ package dev.backprop.tensor;
  * the result is {@link #foldLanes}(lanes) + tail. The lane and tail sums are doubles starting at +0, and each
  * update is one rounding: an add of the term, or a fused multiply-add for the squared deviations.
  */
-interface PointwiseKernel {
+interface KernelSet {
 
   /** The number of double lane sums: one 512-bit vector pair, four 256-bit vectors, eight 128-bit ones. */
   int LANES = 16;

@@ -21,11 +21,11 @@ import java.util.Objects;
  * run r starting at {@code offset + r * stride}; channel c of an [N, C, H, W] tensor is
  * {@code (c·H·W, N, C·H·W, H·W)}.
  */
-public final class Pointwise {
+public final class Kernels {
 
-  private static final PointwiseKernel KERNEL = VectorizationProvider.getInstance().pointwise();
+  private static final KernelSet KERNEL = VectorizationProvider.getInstance().kernels();
 
-  private Pointwise() {}
+  private Kernels() {}
 
   /** y[i] = x[i] > 0 ? x[i] : 0 for i in [from, to): NaN and −0 give +0. */
   public static void relu(float[] x, float[] y, int from, int to) {

@@ -3,15 +3,15 @@ package dev.backprop.tensor;
 import java.util.Arrays;
 
 /**
- * Plain-Java {@link PointwiseKernel}: the loops as the definitions in {@link Pointwise} read. The fallback when the
+ * Plain-Java {@link KernelSet}: the loops as the definitions in {@link Kernels} read. The fallback when the
  * Vector API is not usable, and the second opinion the vector kernel is compared with in the tests. Sums keep
- * their 16 lane sums (see {@link PointwiseKernel}) in a per-thread array.
+ * their 16 lane sums (see {@link KernelSet}) in a per-thread array.
  */
-final class ScalarPointwise implements PointwiseKernel {
+final class ScalarKernels implements KernelSet {
 
-  static final ScalarPointwise INSTANCE = new ScalarPointwise();
+  static final ScalarKernels INSTANCE = new ScalarKernels();
 
-  private ScalarPointwise() {}
+  private ScalarKernels() {}
 
   @Override
   public void relu(float[] x, float[] y, int from, int to) {
@@ -94,7 +94,7 @@ final class ScalarPointwise implements PointwiseKernel {
         tail += x[row + i];
       }
     }
-    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+    return KernelSet.foldLanes(lanes, 0) + tail;
   }
 
   @Override
@@ -113,7 +113,7 @@ final class ScalarPointwise implements PointwiseKernel {
         tail = Math.fma(d, d, tail);
       }
     }
-    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+    return KernelSet.foldLanes(lanes, 0) + tail;
   }
 
   @Override
@@ -144,8 +144,8 @@ final class ScalarPointwise implements PointwiseKernel {
         productTail += dy[row + i] * ((x[row + i] - mean) * rstd);
       }
     }
-    sums[at] = PointwiseKernel.foldLanes(lanes, 0) + dyTail;
-    sums[at + 1] = PointwiseKernel.foldLanes(lanes, LANES) + productTail;
+    sums[at] = KernelSet.foldLanes(lanes, 0) + dyTail;
+    sums[at + 1] = KernelSet.foldLanes(lanes, LANES) + productTail;
   }
 
   @Override

@@ -13,10 +13,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Both kernels against the definitions in {@link Pointwise}, written out here as plain loops: bit for bit for
+ * Both kernels against the definitions in {@link Kernels}, written out here as plain loops: bit for bit for
  * everything but the sums, and the sums within the bound of a double sum in any order.
  */
-class PointwiseTest {
+class KernelsTest {
 
   private static final float OUTSIDE = 12345.5f;
   private static final float[] SPECIAL = {
@@ -58,7 +58,7 @@ class PointwiseTest {
   @ParameterizedTest
   @MethodSource("kernels")
   void reluAndItsGradientAreAsDefined(VectorizationProvider provider) {
-    PointwiseKernel k = provider.pointwise();
+    KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(1);
     for (int trial = 0; trial < 200; trial++) {
       int size = trial < 150 ? random.nextInt(60) : 1000 + random.nextInt(100);
@@ -84,7 +84,7 @@ class PointwiseTest {
   @ParameterizedTest
   @MethodSource("kernels")
   void keepMaskIsTheRngDefinition(VectorizationProvider provider) {
-    PointwiseKernel k = provider.pointwise();
+    KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(2);
     for (int trial = 0; trial < 100; trial++) {
       long key = random.nextLong();
@@ -112,7 +112,7 @@ class PointwiseTest {
   @ParameterizedTest
   @MethodSource("kernels")
   void multiplyScaleAndAddAreAsDefined(VectorizationProvider provider) {
-    PointwiseKernel k = provider.pointwise();
+    KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(3);
     for (int trial = 0; trial < 100; trial++) {
       int size = random.nextInt(70);
@@ -148,7 +148,7 @@ class PointwiseTest {
   @ParameterizedTest
   @MethodSource("kernels")
   void addShiftedAddsOneRangeIntoAnother(VectorizationProvider provider) {
-    PointwiseKernel k = provider.pointwise();
+    KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(4);
     for (int trial = 0; trial < 100; trial++) {
       int count = random.nextInt(70);
@@ -168,8 +168,8 @@ class PointwiseTest {
   @Test
   void addShiftedRefusesOverlappingRanges() {
     float[] x = new float[10];
-    assertThatThrownBy(() -> Pointwise.addShifted(x, 0, x, 3, 4)).hasMessageContaining("overlap");
-    Pointwise.addShifted(x, 0, x, 4, 4);
+    assertThatThrownBy(() -> Kernels.addShifted(x, 0, x, 3, 4)).hasMessageContaining("overlap");
+    Kernels.addShifted(x, 0, x, 4, 4);
   }
 
   /** Runs over random data: n runs of hw elements, channel c of an [n, channels, hw] tensor. */
@@ -208,7 +208,7 @@ class PointwiseTest {
   @ParameterizedTest
   @MethodSource("kernels")
   void sumsAreWithinTheDoubleBound(VectorizationProvider provider) {
-    PointwiseKernel k = provider.pointwise();
+    KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(4);
     for (int trial = 0; trial < 100; trial++) {
       Runs r = Runs.random(random);
@@ -243,14 +243,14 @@ class PointwiseTest {
   }
 
   /**
-   * Both kernels sum in the canonical order written out plainly here (see {@code PointwiseKernel}), bit for bit:
+   * Both kernels sum in the canonical order written out plainly here (see {@code KernelSet}), bit for bit:
    * 16 double lane sums over each run's whole blocks of 16, one tail sum for the rest, the lanes folded by the
    * fixed tree.
    */
   @ParameterizedTest
   @MethodSource("kernels")
   void sumsFollowTheCanonicalOrder(VectorizationProvider provider) {
-    PointwiseKernel k = provider.pointwise();
+    KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(9);
     for (int trial = 0; trial < 40; trial++) {
       Runs r = Runs.random(random);
@@ -302,7 +302,7 @@ class PointwiseTest {
   @ParameterizedTest
   @MethodSource("kernels")
   void sumsAreBitReproducibleAcrossJitTiers(VectorizationProvider provider) {
-    PointwiseKernel k = provider.pointwise();
+    KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(6);
     float[] x = new float[16 * 3 * 121];
     for (int i = 0; i < x.length; i++) {
@@ -324,7 +324,7 @@ class PointwiseTest {
   @ParameterizedTest
   @MethodSource("kernels")
   void batchNormAndItsBackwardAreAsDefined(VectorizationProvider provider) {
-    PointwiseKernel k = provider.pointwise();
+    KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(7);
     for (int trial = 0; trial < 60; trial++) {
       Runs r = Runs.random(random);
@@ -371,7 +371,7 @@ class PointwiseTest {
   @ParameterizedTest
   @MethodSource("kernels")
   void maxPool2x2AndItsBackwardAreAsDefined(VectorizationProvider provider) {
-    PointwiseKernel k = provider.pointwise();
+    KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(8);
     float[] small = {-1f, -0f, 0f, 1f, 2f, Float.NaN, Float.NEGATIVE_INFINITY};
     for (int w = 2; w <= 41; w++) {
@@ -426,14 +426,14 @@ class PointwiseTest {
   void rangesOutsideTheArraysAreRejectedBeforeAnythingIsWritten() {
     float[] x = new float[10];
     float[] y = outside(8);
-    assertThatThrownBy(() -> Pointwise.relu(x, y, 0, 10)).isInstanceOf(IndexOutOfBoundsException.class);
-    assertThatThrownBy(() -> Pointwise.keepMask(1, 0.5, y, 4, 5)).isInstanceOf(IndexOutOfBoundsException.class);
-    assertThatThrownBy(() -> Pointwise.sum(x, 1, 3, 4, 2)).isInstanceOf(IndexOutOfBoundsException.class);
-    assertThatThrownBy(() -> Pointwise.batchNorm(x, 0, 1, 1, 0, y, 0, 2, 5, 5))
+    assertThatThrownBy(() -> Kernels.relu(x, y, 0, 10)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> Kernels.keepMask(1, 0.5, y, 4, 5)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> Kernels.sum(x, 1, 3, 4, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> Kernels.batchNorm(x, 0, 1, 1, 0, y, 0, 2, 5, 5))
         .isInstanceOf(IndexOutOfBoundsException.class);
-    assertThatThrownBy(() -> Pointwise.maxPool2x2(x, y, new byte[8], 0, 1, 4, 4))
+    assertThatThrownBy(() -> Kernels.maxPool2x2(x, y, new byte[8], 0, 1, 4, 4))
         .isInstanceOf(IndexOutOfBoundsException.class);
     assertThat(y).containsOnly(OUTSIDE);
-    assertThat(Pointwise.sum(x, 1, 3, 4, 1)).isZero();
+    assertThat(Kernels.sum(x, 1, 3, 4, 1)).isZero();
   }
 }

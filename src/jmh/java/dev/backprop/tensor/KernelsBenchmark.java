@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 
 /**
- * {@link Pointwise} as the layers call it on one batch of ref15k (128 images), vector against scalar kernel, one
+ * {@link Kernels} as the layers call it on one batch of ref15k (128 images), vector against scalar kernel, one
  * thread. {@link #main} runs JMH with the usual command-line options, then prints the median and the fastest call
  * per op, and nanoseconds per input element at the median; see docs/benchmarks.md.
  *
@@ -33,7 +33,7 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 @Warmup(iterations = 8, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-public class PointwiseBenchmark {
+public class KernelsBenchmark {
 
   @Param({
     "relu:128x16x24x24", "reluBackward:128x16x24x24", "batchNorm:128x16x24x24", "batchNormBackward:128x16x24x24",
@@ -44,7 +44,7 @@ public class PointwiseBenchmark {
   @Param({"vector", "scalar"})
   public String impl;
 
-  private PointwiseKernel kernel;
+  private KernelSet kernel;
   private String name;
   private int n;
   private int c;
@@ -65,7 +65,7 @@ public class PointwiseBenchmark {
     if (impl.equals("vector") && !provider.isVectorized()) {
       throw new IllegalStateException("no vector kernel here: " + provider.name());
     }
-    kernel = provider.pointwise();
+    kernel = provider.kernels();
     name = op.substring(0, op.indexOf(':'));
     int[] dims = dims(op);
     n = dims[0];
@@ -83,7 +83,7 @@ public class PointwiseBenchmark {
   }
 
   @Benchmark
-  public float[] pointwise() {
+  public float[] kernel() {
     int size = n * c * hw;
     int stride = c * hw;
     switch (name) {

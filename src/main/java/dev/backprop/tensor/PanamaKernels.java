@@ -22,13 +22,13 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link PointwiseKernel} on the incubating Vector API. Whole vectors of the preferred width, then the last few
+ * {@link KernelSet} on the incubating Vector API. Whole vectors of the preferred width, then the last few
  * elements of a range or run in scalar code with the same definition.
  *
  * <ul>
  *   <li>Selections (ReLU, the max-pool winner) are a compare and a blend: no branch to mispredict.
  *   <li>Sums widen DL floats at a time to doubles (DL: the preferred double vector's lanes, at most 8) and add them
- *       to the 16 lane sums of the canonical order ({@link PointwiseKernel}), 16 / DL vectors per block; the last
+ *       to the 16 lane sums of the canonical order ({@link KernelSet}), 16 / DL vectors per block; the last
  *       length mod 16 elements of each run go to the scalar tail sum, in order.
  *   <li>The keep mask runs SplitMix64 on long lanes and compares the top 53 bits with {@code ceil(p·2^53)}, the
  *       same test as {@code Rng.doubleAt(key, u) >= p} without converting to double.
@@ -40,7 +40,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       fill a byte vector.
  * </ul>
  */
-final class PanamaPointwise implements PointwiseKernel {
+final class PanamaKernels implements KernelSet {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
@@ -79,7 +79,7 @@ final class PanamaPointwise implements PointwiseKernel {
   /** Lane l: l·GAMMA, the counter offsets of one vector of SplitMix64 draws. */
   private static final LongVector GAMMAS = LongVector.zero(LS).addIndex(1).mul(Rng.GAMMA);
 
-  PanamaPointwise() {
+  PanamaKernels() {
     if (S.vectorBitSize() < 128) {
       throw new UnsupportedOperationException("preferred float vectors are " + S.vectorBitSize() + " bits");
     }
@@ -92,7 +92,7 @@ final class PanamaPointwise implements PointwiseKernel {
       FloatVector v = FloatVector.fromArray(S, x, i);
       ZERO.blend(v, v.compare(GT, 0f)).intoArray(y, i);
     }
-    ScalarPointwise.INSTANCE.relu(x, y, i, to);
+    ScalarKernels.INSTANCE.relu(x, y, i, to);
   }
 
   @Override
@@ -102,7 +102,7 @@ final class PanamaPointwise implements PointwiseKernel {
       VectorMask<Float> positive = FloatVector.fromArray(S, y, i).compare(GT, 0f);
       ZERO.blend(FloatVector.fromArray(S, dy, i), positive).intoArray(dx, i);
     }
-    ScalarPointwise.INSTANCE.reluBackward(dy, y, dx, i, to);
+    ScalarKernels.INSTANCE.reluBackward(dy, y, dx, i, to);
   }
 
   @Override
@@ -134,7 +134,7 @@ final class PanamaPointwise implements PointwiseKernel {
       FloatVector factor = FloatVector.fromArray(S, m, i).mul(scale);
       FloatVector.fromArray(S, x, i).mul(factor).intoArray(y, i);
     }
-    ScalarPointwise.INSTANCE.multiply(x, m, scale, y, i, to);
+    ScalarKernels.INSTANCE.multiply(x, m, scale, y, i, to);
   }
 
   @Override
@@ -143,7 +143,7 @@ final class PanamaPointwise implements PointwiseKernel {
     for (; i <= to - L; i += L) {
       FloatVector.fromArray(S, x, i).mul(factor).intoArray(y, i);
     }
-    ScalarPointwise.INSTANCE.scale(x, factor, y, i, to);
+    ScalarKernels.INSTANCE.scale(x, factor, y, i, to);
   }
 
   @Override
@@ -152,14 +152,14 @@ final class PanamaPointwise implements PointwiseKernel {
     for (; i <= to - L; i += L) {
       FloatVector.fromArray(S, x, i).add(value).intoArray(y, i);
     }
-    ScalarPointwise.INSTANCE.add(x, value, y, i, to);
+    ScalarKernels.INSTANCE.add(x, value, y, i, to);
   }
 
   @Override
   public void channelsLast(float[] x, int xOffset, int planes, int planeStride, int height, int width, int pitch,
       float[] t, int tOffset, int rowLength, int rows) {
     if (rowLength != L && rowLength != 2 * L) {
-      ScalarPointwise.INSTANCE.channelsLast(x, xOffset, planes, planeStride, height, width, pitch, t, tOffset,
+      ScalarKernels.INSTANCE.channelsLast(x, xOffset, planes, planeStride, height, width, pitch, t, tOffset,
           rowLength, rows);
       return;
     }
@@ -194,7 +194,7 @@ final class PanamaPointwise implements PointwiseKernel {
     for (; u <= count - L; u += L) {
       FloatVector.fromArray(S, y, yOffset + u).add(FloatVector.fromArray(S, x, xOffset + u)).intoArray(y, yOffset + u);
     }
-    ScalarPointwise.INSTANCE.addShifted(x, xOffset + u, y, yOffset + u, count - u);
+    ScalarKernels.INSTANCE.addShifted(x, xOffset + u, y, yOffset + u, count - u);
   }
 
   // The sums keep their 16 lane sums in 16 / DL vector registers where that fits, each width in its own method, so
@@ -228,7 +228,7 @@ final class PanamaPointwise implements PointwiseKernel {
     double[] lanes = LaneScratch.get();
     a0.intoArray(lanes, 0);
     a1.intoArray(lanes, 8);
-    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+    return KernelSet.foldLanes(lanes, 0) + tail;
   }
 
   private static double sum4(float[] x, int offset, int rows, int stride, int length) {
@@ -250,7 +250,7 @@ final class PanamaPointwise implements PointwiseKernel {
     a1.intoArray(lanes, 4);
     a2.intoArray(lanes, 8);
     a3.intoArray(lanes, 12);
-    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+    return KernelSet.foldLanes(lanes, 0) + tail;
   }
 
   private static double sum2(float[] x, int offset, int rows, int stride, int length) {
@@ -280,7 +280,7 @@ final class PanamaPointwise implements PointwiseKernel {
     a5.intoArray(lanes, 10);
     a6.intoArray(lanes, 12);
     a7.intoArray(lanes, 14);
-    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+    return KernelSet.foldLanes(lanes, 0) + tail;
   }
 
   private static double tailSum(float[] x, int from, int to, double tail) {
@@ -317,7 +317,7 @@ final class PanamaPointwise implements PointwiseKernel {
     double[] lanes = LaneScratch.get();
     a0.intoArray(lanes, 0);
     a1.intoArray(lanes, 8);
-    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+    return KernelSet.foldLanes(lanes, 0) + tail;
   }
 
   private static double squaredDeviations4(float[] x, double mean, int offset, int rows, int stride, int length) {
@@ -343,7 +343,7 @@ final class PanamaPointwise implements PointwiseKernel {
     a1.intoArray(lanes, 4);
     a2.intoArray(lanes, 8);
     a3.intoArray(lanes, 12);
-    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+    return KernelSet.foldLanes(lanes, 0) + tail;
   }
 
   private static double squaredDeviations2(float[] x, double mean, int offset, int rows, int stride, int length) {
@@ -381,7 +381,7 @@ final class PanamaPointwise implements PointwiseKernel {
     a5.intoArray(lanes, 10);
     a6.intoArray(lanes, 12);
     a7.intoArray(lanes, 14);
-    return PointwiseKernel.foldLanes(lanes, 0) + tail;
+    return KernelSet.foldLanes(lanes, 0) + tail;
   }
 
   private static double tailSquaredDeviations(float[] x, double mean, int from, int to, double tail) {
@@ -402,7 +402,7 @@ final class PanamaPointwise implements PointwiseKernel {
         FloatVector xhat = FloatVector.fromArray(S, x, i).sub(mean).mul(rstd);
         xhat.mul(gamma).add(beta).intoArray(y, i);
       }
-      ScalarPointwise.INSTANCE.batchNorm(x, mean, rstd, gamma, beta, y, i, 1, 0, row + length - i);
+      ScalarKernels.INSTANCE.batchNorm(x, mean, rstd, gamma, beta, y, i, 1, 0, row + length - i);
     }
   }
 
@@ -508,8 +508,8 @@ final class PanamaPointwise implements PointwiseKernel {
         productTail += dy[i] * ((x[i] - mean) * rstd);
       }
     }
-    sums[at] = PointwiseKernel.foldLanes(lanes, 0) + dyTail;
-    sums[at + 1] = PointwiseKernel.foldLanes(lanes, LANES) + productTail;
+    sums[at] = KernelSet.foldLanes(lanes, 0) + dyTail;
+    sums[at + 1] = KernelSet.foldLanes(lanes, LANES) + productTail;
   }
 
   @Override
@@ -529,7 +529,7 @@ final class PanamaPointwise implements PointwiseKernel {
         }
         d.intoArray(dx, i);
       }
-      ScalarPointwise.INSTANCE.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, rectified, dx, i, 1,
+      ScalarKernels.INSTANCE.batchNormBackward(dy, x, mean, rstd, scale, meanDy, meanDyXhat, rectified, dx, i, 1,
           0, row + length - i);
     }
   }
@@ -539,7 +539,7 @@ final class PanamaPointwise implements PointwiseKernel {
     int oh = h / 2;
     int ow = w / 2;
     if (!POOL_VECTORS || ow < PL) {
-      ScalarPointwise.INSTANCE.maxPool2x2(x, y, window, from, to, h, w);
+      ScalarKernels.INSTANCE.maxPool2x2(x, y, window, from, to, h, w);
       return;
     }
     for (int p = from; p < to; p++) {
@@ -579,7 +579,7 @@ final class PanamaPointwise implements PointwiseKernel {
     int oh = h / 2;
     int ow = w / 2;
     if (!POOL_VECTORS || ow < PL) {
-      ScalarPointwise.INSTANCE.maxPool2x2Backward(dy, window, dx, from, to, h, w);
+      ScalarKernels.INSTANCE.maxPool2x2Backward(dy, window, dx, from, to, h, w);
       return;
     }
     for (int p = from; p < to; p++) {
@@ -601,7 +601,7 @@ final class PanamaPointwise implements PointwiseKernel {
           p2.rearrange(ZIP_HIGH, p3).intoArray(dx, bottom + 2 * j + PL);
         }
       }
-      ScalarPointwise.zeroUnpooled(dx, p, h, w);
+      ScalarKernels.zeroUnpooled(dx, p, h, w);
     }
   }
 }
