@@ -39,6 +39,10 @@ import jdk.incubator.vector.VectorSpecies;
  *       the scalar loop, and so does everything with vectors of fewer than 8 floats, whose window codes would not
  *       fill a byte vector.
  * </ul>
+ *
+ * <p>The file is long because its loops are unrolled by hand, the sums once per vector width: C2 keeps vectors in
+ * registers only while every Vector API call in a loop is inlined, and a loop over an array of accumulators, or a
+ * helper that passes vectors, boxes them.
  */
 final class PanamaKernels implements KernelSet {
 
