@@ -10,7 +10,6 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.XOR;
 
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -77,9 +76,6 @@ final class PanamaKernels implements KernelSet {
   private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(PS, l -> l / 2 + (l % 2) * PL);
   private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(PS, l -> PL / 2 + l / 2 + (l % 2) * PL);
 
-  /** The element offsets of one gather in {@link #channelsLast}, per thread. */
-  private static final ThreadLocal<int[]> GATHER_MAP = ThreadLocal.withInitial(() -> new int[2 * L]);
-
   /** Lane l: l·GAMMA, the counter offsets of one vector of SplitMix64 draws. */
   private static final LongVector GAMMAS = LongVector.zero(LS).addIndex(1).mul(Rng.GAMMA);
 
@@ -111,6 +107,12 @@ final class PanamaKernels implements KernelSet {
 
   @Override
   public void keepMask(long key, double p, float[] mask, int offset, int count) {
+    if (LL < 4) {
+      // Two long lanes make a 64-bit float vector of mask entries, which C2 does not compile to registers (every
+      // step allocated).
+      ScalarKernels.INSTANCE.keepMask(key, p, mask, offset, count);
+      return;
+    }
     // x·2^-53 >= p  <=>  x >= ceil(p·2^53) for an integer x; p·2^53 is exact, and at most 2^53.
     long threshold = (long) Math.ceil(p * 0x1p53);
     FloatVector zero = FloatVector.zero(LF);
@@ -162,34 +164,10 @@ final class PanamaKernels implements KernelSet {
   @Override
   public void channelsLast(float[] x, int xOffset, int planes, int planeStride, int height, int width, int pitch,
       float[] t, int tOffset, int rowLength, int rows) {
-    if (rowLength != L && rowLength != 2 * L) {
-      ScalarKernels.INSTANCE.channelsLast(x, xOffset, planes, planeStride, height, width, pitch, t, tOffset,
-          rowLength, rows);
-      return;
-    }
-    // A row is one or two gathers of the planes' elements at one position (lanes past the planes masked off to
-    // zero), instead of a scalar loop with a stride of a plane between reads.
-    // Lanes past the planes are masked off but still range-checked: they point at the first plane.
-    int[] map = GATHER_MAP.get();
-    for (int c = 0; c < 2 * L; c++) {
-      map[c] = c < planes ? c * planeStride : 0;
-    }
-    VectorMask<Float> first = S.indexInRange(0, planes);
-    VectorMask<Float> second = S.indexInRange(L, planes);
-    boolean two = rowLength == 2 * L;
-    int row = 0; // the next row of t to write
-    for (int h = 0; h < height; h++) {
-      for (int w = 0, from = xOffset + h * width; w < width; w++, row++, from++) {
-        int at = tOffset + row * rowLength;
-        FloatVector.fromArray(S, x, from, map, 0, first).intoArray(t, at);
-        if (two) {
-          FloatVector.fromArray(S, x, from, map, L, second).intoArray(t, at + L);
-        }
-      }
-      int next = h < height - 1 ? row + pitch - width : rows;
-      Arrays.fill(t, tOffset + row * rowLength, tOffset + next * rowLength, 0f);
-      row = next;
-    }
+    // The scalar loop: gathers of a row's planes ran no faster at 512 bits, and at 256 bits C2 does not compile a
+    // masked gather to the instruction (each one allocated a vector).
+    ScalarKernels.INSTANCE.channelsLast(x, xOffset, planes, planeStride, height, width, pitch, t, tOffset, rowLength,
+        rows);
   }
 
   @Override
