@@ -32,18 +32,14 @@ class FusedBlocksTest {
     }
     assertThat(fusedOut.copy().data()).isEqualTo(separateOut.copy().data());
 
-    Tensor grad = Tensor.zeros(fusedOut.shape());
-    new Rng(31).gaussian(grad.data(), 0, 1);
+    Tensor grad = gaussianLike(fusedOut, 31);
     Tensor fusedGrad = fused.backward(grad);
     Tensor separateGrad = grad;
     for (int i = separate.layers().size() - 1; i >= 0; i--) {
       separateGrad = separate.layers().get(i).backward(separateGrad);
     }
     assertThat(fusedGrad.copy().data()).isEqualTo(separateGrad.copy().data());
-    var separateParameters = separate.namedParameters();
-    fused.namedParameters().forEach((name, p) -> assertThat(p.grad().data())
-        .as(name)
-        .isEqualTo(separateParameters.get(name).grad().data()));
+    assertSameParameterGradients(fused, separate);
   }
 
   /** Training's backward skips the first convolution's input gradient and gives every parameter the same bits. */
@@ -53,16 +49,24 @@ class FusedBlocksTest {
     Sequential full = build(model);
     Sequential parametersOnly = build(model);
     Tensor x = images(6, 32);
-    Tensor out = full.forward(x, true);
+    Tensor grad = gaussianLike(full.forward(x, true), 33);
     parametersOnly.forward(x, true);
-    Tensor grad = Tensor.zeros(out.shape());
-    new Rng(33).gaussian(grad.data(), 0, 1);
     full.backward(grad);
     parametersOnly.backwardParameters(grad);
-    var fullParameters = full.namedParameters();
-    parametersOnly.namedParameters().forEach((name, p) -> assertThat(p.grad().data())
+    assertSameParameterGradients(parametersOnly, full);
+  }
+
+  private static Tensor gaussianLike(Tensor like, int seed) {
+    Tensor t = Tensor.zeros(like.shape());
+    new Rng(seed).gaussian(t.data(), 0, 1);
+    return t;
+  }
+
+  private static void assertSameParameterGradients(Sequential a, Sequential b) {
+    var bParameters = b.namedParameters();
+    a.namedParameters().forEach((name, p) -> assertThat(p.grad().data())
         .as(name)
-        .isEqualTo(fullParameters.get(name).grad().data()));
+        .isEqualTo(bParameters.get(name).grad().data()));
   }
 
   private static Sequential build(String model) {
