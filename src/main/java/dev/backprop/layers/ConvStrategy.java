@@ -13,8 +13,8 @@ import java.util.Arrays;
  *
  * <p>The weight gradient goes into a buffer laid out as dWᵀ [C·k·k, {@link ConvGeometry#gradientWidth}] (then db
  * [O]): the matrix products compute it as dWᵀ = windows · dOutᵀ, outer products whose every element is one fma
- * chain over the output positions, sample after sample, and {@link Conv2d} transposes when it adds the chunks'
- * sums into the parameter's gradient.
+ * chain over the output positions, sample after sample, and {@link #addChunkGradients} transposes when it adds
+ * the chunks' sums into the parameter's gradient.
  */
 abstract class ConvStrategy {
   /** What the output pass applies after the bias: a ReLU, then an eval-mode BatchNorm (or null). */

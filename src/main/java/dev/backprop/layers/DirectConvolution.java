@@ -13,7 +13,8 @@ package dev.backprop.layers;
  *
  * x is 0 outside [0, H) × [0, W). The forward sums run over (c, ki, kj) and the weight gradient's over (s, i, j) in
  * the orders the matrix products do, so forward and dW give their bits; dx sums in another order than the products
- * and agrees with them within float rounding. dW goes into the strategies' transposed layout, dWᵀ[C·k·k, gradientWidth].
+ * and agrees with them within float rounding. dW goes into the strategies' transposed layout,
+ * dWᵀ[C·k·k, gradientWidth].
  */
 final class DirectConvolution extends ConvStrategy {
 

@@ -30,7 +30,8 @@ final class FusionPlan {
         int next = relu ? i + 2 : i + 1;
         BatchNorm2d norm = next < size && layers.get(next) instanceof BatchNorm2d bn ? bn : null;
         trainingBlocks[i] = relu && norm != null;
-        inferStages[i] = relu || norm != null ? new ConvStrategy.OutputStage(relu, norm) : ConvStrategy.OutputStage.NONE;
+        inferStages[i] =
+            relu || norm != null ? new ConvStrategy.OutputStage(relu, norm) : ConvStrategy.OutputStage.NONE;
       }
     }
     firstIsConv = size > 0 && layers.get(0) instanceof Conv2d;

@@ -50,7 +50,8 @@ public final class GlobalAvgPool2d implements Layer {
     gradInput = Scratch.like(gradInput, input);
     this.gradOutput = gradOutput;
     try {
-      Parallel.forRange(input.dim(0) * input.dim(1), Parallel.grainForItems(input.dim(2) * input.dim(3)), backwardPlanes);
+      Parallel.forRange(input.dim(0) * input.dim(1), Parallel.grainForItems(input.dim(2) * input.dim(3)),
+          backwardPlanes);
     } finally {
       this.gradOutput = null;
     }

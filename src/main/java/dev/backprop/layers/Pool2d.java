@@ -79,7 +79,8 @@ abstract sealed class Pool2d implements Layer permits MaxPool2d, AvgPool2d {
     gradInput = Scratch.like(gradInput, input);
     this.gradOutput = gradOutput;
     try {
-      Parallel.forRange(input.dim(0) * input.dim(1), Parallel.grainForItems(input.dim(2) * input.dim(3)), backwardPlanes);
+      Parallel.forRange(input.dim(0) * input.dim(1), Parallel.grainForItems(input.dim(2) * input.dim(3)),
+          backwardPlanes);
     } finally {
       this.gradOutput = null;
     }

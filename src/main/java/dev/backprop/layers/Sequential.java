@@ -93,16 +93,16 @@ public final class Sequential implements Layer {
     for (int i = layers.size() - 1; i >= 0; i--) {
       if (fusedForward && i >= 2 && plan.trainingBlockAt(i - 2)) {
         g = ((BatchNorm2d) layers.get(i)).backward(g, true);
-        g = backward(i - 2, g, inputGradient);
+        g = backwardLayer(i - 2, g, inputGradient);
         i -= 2;
       } else {
-        g = backward(i, g, inputGradient);
+        g = backwardLayer(i, g, inputGradient);
       }
     }
     return g;
   }
 
-  private Tensor backward(int i, Tensor g, boolean inputGradient) {
+  private Tensor backwardLayer(int i, Tensor g, boolean inputGradient) {
     if (i == 0 && !inputGradient && plan.firstIsConv()) {
       return ((Conv2d) layers.get(0)).backward(g, false);
     }

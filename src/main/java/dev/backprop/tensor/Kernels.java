@@ -3,19 +3,17 @@ package dev.backprop.tensor;
 import java.util.Objects;
 
 /**
- * The memory-bound loops of the layers (ReLU, Dropout, BatchNorm, 2x2 max pooling, plane sums), each defined below
+ * The memory-bound loops of the layers (ReLU, Dropout, BatchNorm, 2x2 max pooling, plane sums, the convolution's
+ * channels-last copy of dOut), each defined below
  * element by element. They read and write each element once, so they should run at memory speed; in plain Java
  * they do not (C2 compiles {@code x > 0 ? x : 0} to a branch, mispredicted on half of random signs, and a sum into
  * one double waits on every add), hence a Vector API kernel.
  *
  * <p>Implementation: {@link VectorizationProvider} picks the Vector API kernel when the JVM can run it, otherwise a
- * scalar one, as for {@link Gemm}. Both are single-threaded, allocation-free and share no mutable state. Every
- * function but the sums gives the same bits in both kernels. A sum's order depends only on its run count and run
- * length (and the kernel): the scalar kernel adds element by element; the vector kernel keeps interleaved double
- * lanes and folds them in lane order at the end (never {@code reduceLanes}, whose order the API leaves open), so
- * a call repeated on the same data gives the same bits, whatever the thread or the JIT tier. Doubles hold every
- * float and every product of two floats' 24-bit significands exactly, so both orders stay far below float
- * precision.
+ * scalar one, as for {@link Gemm}. Both are single-threaded, allocation-free and share no mutable state, and every
+ * function, the sums included, gives the same bits in both kernels at every vector width: a sum follows the
+ * canonical order of {@link KernelSet} (16 double lane sums folded by a fixed tree, never {@code reduceLanes},
+ * whose order the API leaves open).
  *
  * <p>Runs: {@code (offset, rows, stride, length)} names {@code rows} runs of {@code length} consecutive elements,
  * run r starting at {@code offset + r * stride}; channel c of an [N, C, H, W] tensor is
@@ -84,10 +82,10 @@ public final class Kernels {
   }
 
   /**
-   * Planes to channels-last rows, for the weight gradient's dOutᵀ: {@code planes} planes of height x width at x[xOffset
-   * + c·planeStride], each row-major, go into t [rows, rowLength] (from tOffset) so that row h·pitch + w holds
-   * x[c, h, w] in column c for c &lt; planes and zeros in the columns after; every other row (the pitch gaps and the
-   * rows past the last plane row) is zeros. Needs width &lt;= pitch, planes &lt;= rowLength and
+   * Planes to channels-last rows, for the weight gradient's dOutᵀ: {@code planes} planes of height x width at
+   * x[xOffset + c·planeStride], each row-major, go into t [rows, rowLength] (from tOffset) so that row h·pitch + w
+   * holds x[c, h, w] in column c for c &lt; planes and zeros in the columns after; every other row (the pitch gaps
+   * and the rows past the last plane row) is zeros. Needs width &lt;= pitch, planes &lt;= rowLength and
    * (height − 1)·pitch + width &lt;= rows.
    */
   public static void channelsLast(float[] x, int xOffset, int planes, int planeStride, int height, int width,

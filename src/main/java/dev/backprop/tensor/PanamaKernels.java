@@ -72,7 +72,7 @@ final class PanamaKernels implements KernelSet {
       POOL_VECTORS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(PL * 8)) : null;
   private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(PS, l -> 2 * l);
   private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(PS, l -> 2 * l + 1);
-  /** Lanes 0, PL, 1, PL + 1, ... of (a, b), and the same from lane PL/2 on: the inverse of {@link #EVEN}/{@link #ODD}. */
+  /** Lanes 0, PL, 1, PL + 1, ... of (a, b), and the same from lane PL/2 on: the inverse of EVEN and ODD. */
   private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(PS, l -> l / 2 + (l % 2) * PL);
   private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(PS, l -> PL / 2 + l / 2 + (l % 2) * PL);
 

@@ -2,6 +2,7 @@ package dev.backprop.golden;
 
 import dev.backprop.io.Safetensors;
 import dev.backprop.io.SafetensorsFile;
+import dev.backprop.tensor.Rng;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -42,7 +43,7 @@ public final class Golden {
     for (int i = 0; i < words.length; i++) {
       String w = words[i].trim();
       args[i] = switch (w) {
-        case "rng" -> new dev.backprop.tensor.Rng(1);
+        case "rng" -> new Rng(1);
         case "true", "false" -> Boolean.parseBoolean(w);
         default -> w.contains(".") ? (Object) Double.parseDouble(w) : (Object) Integer.parseInt(w);
       };

@@ -110,7 +110,7 @@ class TrainingAllocationTest {
       Files.delete(file);
       return "; JFR's samples over 20 more steps: " + bytes.entrySet().stream()
           .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())).limit(5)
-          .map(e -> e.getKey() + " " + e.getValue() / 1000 + " kB").collect(Collectors.joining(", "));
+          .map(e -> e.getKey() + " " + e.getValue() / 1000 + " kB by sample weight").collect(Collectors.joining(", "));
     } catch (Exception e) {
       return "; no JFR samples: " + e;
     }
