@@ -20,15 +20,13 @@ import java.util.List;
  * bit for bit. beta1 is read at every step, so a schedule may cycle it. The moment buffers are allocated at
  * construction; steps allocate nothing.
  */
-abstract sealed class AdamBase implements Optimizer permits Adam, AdamW {
-  private final List<Parameter> parameters;
+abstract sealed class AdamBase extends ParameterGroupOptimizer permits Adam, AdamW {
   private final float[][] firstMoments;
   private final float[][] secondMoments;
   private final double beta2;
   private final double eps;
   private final double weightDecay;
   private final boolean decoupled;
-  private double learningRate;
   private double beta1;
   private long steps;
 
@@ -40,8 +38,7 @@ abstract sealed class AdamBase implements Optimizer permits Adam, AdamW {
       double eps,
       double weightDecay,
       boolean decoupled) {
-    this.parameters = Checks.parameters(parameters);
-    this.learningRate = Checks.atLeastZero("learning rate", learningRate);
+    super(parameters, learningRate);
     this.beta1 = Checks.beta("beta at index 0", beta1);
     this.beta2 = Checks.beta("beta at index 1", beta2);
     this.eps = Checks.atLeastZero("epsilon value", eps);
@@ -62,7 +59,7 @@ abstract sealed class AdamBase implements Optimizer permits Adam, AdamW {
     // β^t as e^(t·ln β): StrictMath gives the same bits on every CPU, and its pow allocates on every call.
     final double biasCorrection1 = 1 - StrictMath.exp(t * StrictMath.log(beta1));
     final double biasCorrection2 = 1 - StrictMath.exp(t * StrictMath.log(beta2));
-    final float negStepSize = (float) -(learningRate / biasCorrection1);
+    final float negStepSize = (float) -(learningRate() / biasCorrection1);
     final float bc2Sqrt = (float) Math.sqrt(biasCorrection2);
     final float b1 = (float) beta1;
     final float b2 = (float) beta2;
@@ -72,7 +69,7 @@ abstract sealed class AdamBase implements Optimizer permits Adam, AdamW {
     final boolean l2 = !decoupled && weightDecay != 0;
     final boolean shrink = decoupled && weightDecay != 0;
     final float wd = (float) weightDecay;
-    final float keep = (float) (1 - learningRate * weightDecay);
+    final float keep = (float) (1 - learningRate() * weightDecay);
     for (int k = 0; k < parameters.size(); k++) {
       Parameter parameter = parameters.get(k);
       float[] p = parameter.value().data();
@@ -101,21 +98,6 @@ abstract sealed class AdamBase implements Optimizer permits Adam, AdamW {
   /** Steps taken so far (PyTorch's {@code state['step']}). */
   public long steps() {
     return steps;
-  }
-
-  @Override
-  public List<Parameter> parameters() {
-    return parameters;
-  }
-
-  @Override
-  public double learningRate() {
-    return learningRate;
-  }
-
-  @Override
-  public void setLearningRate(double learningRate) {
-    this.learningRate = Checks.finite("learning rate", learningRate);
   }
 
   /** beta1, the first-moment decay: what OneCycleLR cycles for Adam. */

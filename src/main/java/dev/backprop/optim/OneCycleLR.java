@@ -24,7 +24,7 @@ import dev.backprop.UserError;
  * schedule is stepped after each of {@code totalSteps} batches. Only the two-phase schedule is implemented
  * (PyTorch's {@code three_phase=False}).
  */
-public final class OneCycleLR implements LrSchedule {
+public final class OneCycleLR extends CountedSchedule {
 
   /** How the rate moves within a phase. */
   public enum Anneal {
@@ -43,8 +43,6 @@ public final class OneCycleLR implements LrSchedule {
   private final double maxMomentum;
   private final double warmupEnd;
   private final double end;
-  private int stepCount = -1;
-  private double lastLearningRate;
 
   /** Cosine annealing; see the class comment for the meaning of each argument. */
   public OneCycleLR(
@@ -106,6 +104,7 @@ public final class OneCycleLR implements LrSchedule {
     if (cycleMomentum) {
       optimizer.setMomentum(maxMomentum);
     }
+    stepCount = -1; // PyTorch's constructor takes step 0 itself
     step();
   }
 
@@ -157,16 +156,6 @@ public final class OneCycleLR implements LrSchedule {
       case COS -> stop + (start - stop) / 2.0 * (cosPi(pct) + 1);
       case LINEAR -> (stop - start) * pct + start;
     };
-  }
-
-  @Override
-  public int stepCount() {
-    return stepCount;
-  }
-
-  @Override
-  public double lastLearningRate() {
-    return lastLearningRate;
   }
 
   public int totalSteps() {

@@ -19,13 +19,11 @@ import java.util.List;
  * fixtures the parameters agree with torch.optim.SGD bit for bit. Momentum buffers are allocated on the first step
  * that uses momentum; steps allocate nothing.
  */
-public final class Sgd implements Optimizer {
-  private final List<Parameter> parameters;
+public final class Sgd extends ParameterGroupOptimizer {
   private final float[][] buffers;
   private final double dampening;
   private final boolean nesterov;
   private final double weightDecay;
-  private double learningRate;
   private double momentum;
 
   public Sgd(
@@ -35,9 +33,8 @@ public final class Sgd implements Optimizer {
       double dampening,
       boolean nesterov,
       double weightDecay) {
-    this.parameters = Checks.parameters(parameters);
+    super(parameters, learningRate);
     this.buffers = new float[this.parameters.size()][];
-    this.learningRate = Checks.atLeastZero("learning rate", learningRate);
     this.momentum = Checks.atLeastZero("momentum value", momentum);
     this.dampening = Checks.atLeastZero("dampening value", dampening);
     this.nesterov = nesterov;
@@ -64,7 +61,7 @@ public final class Sgd implements Optimizer {
     final float wd = (float) weightDecay;
     final float mom = (float) momentum;
     final float keep = (float) (1 - dampening);
-    final float negLr = (float) -learningRate;
+    final float negLr = (float) -learningRate();
     for (int k = 0; k < parameters.size(); k++) {
       Parameter parameter = parameters.get(k);
       float[] p = parameter.value().data();
@@ -87,21 +84,6 @@ public final class Sgd implements Optimizer {
         p[i] = FloatMath.fma(negLr, d, p[i]);
       }
     }
-  }
-
-  @Override
-  public List<Parameter> parameters() {
-    return parameters;
-  }
-
-  @Override
-  public double learningRate() {
-    return learningRate;
-  }
-
-  @Override
-  public void setLearningRate(double learningRate) {
-    this.learningRate = Checks.finite("learning rate", learningRate);
   }
 
   /** SGD's momentum coefficient. */

@@ -11,12 +11,10 @@ import dev.backprop.UserError;
  * <p>Like PyTorch's {@code step()}, the update is chainable: it multiplies the optimizer's <em>current</em>
  * learning rate (so {@code lr * gamma * gamma}, not {@code lr * gamma^2}, after two decays).
  */
-public final class StepLR implements LrSchedule {
+public final class StepLR extends CountedSchedule {
   private final Optimizer optimizer;
   private final int stepSize;
   private final double gamma;
-  private int stepCount;
-  private double lastLearningRate;
 
   public StepLR(Optimizer optimizer, int stepSize, double gamma) {
     if (stepSize < 1) {
@@ -39,16 +37,6 @@ public final class StepLR implements LrSchedule {
       optimizer.setLearningRate(optimizer.learningRate() * gamma);
     }
     lastLearningRate = optimizer.learningRate();
-  }
-
-  @Override
-  public int stepCount() {
-    return stepCount;
-  }
-
-  @Override
-  public double lastLearningRate() {
-    return lastLearningRate;
   }
 
   public int stepSize() {

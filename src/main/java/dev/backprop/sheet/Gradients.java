@@ -4,7 +4,7 @@ package dev.backprop.sheet;
 public record Gradients(
     double w1, double w2, double w3, double w4,
     double w5, double w6, double w7, double w8,
-    double b1, double b2) {
+    double b1, double b2) implements PerParameter {
 
   public static Gradients of(Example x, ForwardPass f, Deltas d) {
     return new Gradients(
@@ -23,20 +23,5 @@ public record Gradients(
         // A shared bias collects the deltas of every unit it feeds: ∂h/∂b = 1 for each of them.
         d.deltaH1() + d.deltaH2(),
         d.deltaO1() + d.deltaO2());
-  }
-
-  public double get(Parameter parameter) {
-    return switch (parameter) {
-      case W1 -> w1;
-      case W2 -> w2;
-      case W3 -> w3;
-      case W4 -> w4;
-      case W5 -> w5;
-      case W6 -> w6;
-      case W7 -> w7;
-      case W8 -> w8;
-      case B1 -> b1;
-      case B2 -> b2;
-    };
   }
 }

@@ -4,27 +4,12 @@ package dev.backprop.sheet;
 public record Weights(
     double w1, double w2, double w3, double w4,
     double w5, double w6, double w7, double w8,
-    double b1, double b2) {
+    double b1, double b2) implements PerParameter {
 
   /** Weights of the network without biases. */
   public static Weights withoutBiases(double w1, double w2, double w3, double w4,
       double w5, double w6, double w7, double w8) {
     return new Weights(w1, w2, w3, w4, w5, w6, w7, w8, 0, 0);
-  }
-
-  public double get(Parameter parameter) {
-    return switch (parameter) {
-      case W1 -> w1;
-      case W2 -> w2;
-      case W3 -> w3;
-      case W4 -> w4;
-      case W5 -> w5;
-      case W6 -> w6;
-      case W7 -> w7;
-      case W8 -> w8;
-      case B1 -> b1;
-      case B2 -> b2;
-    };
   }
 
   /** A copy with one parameter changed; finite differences nudge one parameter at a time. */

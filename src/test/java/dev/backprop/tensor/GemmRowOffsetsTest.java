@@ -73,7 +73,7 @@ class GemmRowOffsetsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dev.backprop.tensor.GemmTest#kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void windowsAsRowsOfAMatchTheReferenceAndTheCopiedRowsBitForBit(VectorizationProvider provider) {
     SplittableRandom random = new SplittableRandom(43);
     for (int trial = 0; trial < 120; trial++) {
@@ -88,7 +88,7 @@ class GemmRowOffsetsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dev.backprop.tensor.GemmTest#kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void windowsOfPlanesMatchTheReferenceAndTheCopiedRowsBitForBit(VectorizationProvider provider) {
     SplittableRandom random = new SplittableRandom(42);
     for (int trial = 0; trial < 120; trial++) {
@@ -106,7 +106,7 @@ class GemmRowOffsetsTest {
 
   /** Tables in any order, with repeated and far-apart rows. */
   @ParameterizedTest
-  @MethodSource("dev.backprop.tensor.GemmTest#kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void arbitraryTablesMatchTheReference(VectorizationProvider provider) {
     SplittableRandom random = new SplittableRandom(17);
     for (int trial = 0; trial < 120; trial++) {
@@ -133,7 +133,7 @@ class GemmRowOffsetsTest {
 
   /** rowOffsets[r] = r * ldb is the plain product itself, in every summation path of both kernels. */
   @ParameterizedTest
-  @MethodSource("dev.backprop.tensor.GemmTest#kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void stridedTablesGiveTheBitsOfThePlainProduct(VectorizationProvider provider) {
     SplittableRandom random = new SplittableRandom(8);
     for (int trial = 0; trial < 80; trial++) {
@@ -181,7 +181,7 @@ class GemmRowOffsetsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dev.backprop.tensor.GemmTest#kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void zeroSizesWriteZerosOrNothing(VectorizationProvider provider) {
     float[] c = {7, 7, 7, 7, 7};
     float[] none = new float[0];

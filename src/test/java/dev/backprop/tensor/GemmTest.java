@@ -2,7 +2,6 @@ package dev.backprop.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,10 +10,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -30,18 +27,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GemmTest {
 
   private static final float OUTSIDE = 12345.5f;
-
-  static Stream<Arguments> kernels() {
-    return Stream.of(Arguments.of(VectorizationProvider.scalar()), Arguments.of(vector()));
-  }
-
-  /** The vector kernels; fails rather than quietly testing the scalar ones twice. */
-  static VectorizationProvider vector() {
-    VectorizationProvider vector = VectorizationProvider.vectorIfUsable();
-    assumeThat(ModuleLayer.boot().findModule("jdk.incubator.vector")).as("tests run without the module").isPresent();
-    assertThat(vector.isVectorized()).as(vector.name()).isTrue();
-    return vector;
-  }
 
   /**
    * One product: shapes, layout and inputs; {@link #run} fills C and {@link #check} checks it. With
@@ -216,7 +201,7 @@ class GemmTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void randomOddShapesInAllLayoutsMatchTheReference(VectorizationProvider provider) {
     SplittableRandom random = new SplittableRandom(20240601);
     for (int trial = 0; trial < 480; trial++) {
@@ -257,7 +242,7 @@ class GemmTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void cnnShapesMatchTheReference(VectorizationProvider provider) {
     for (Case c : cnnShapes()) {
       c.check(c.run(provider), provider.name());
@@ -270,7 +255,7 @@ class GemmTest {
    * exactly what a call for that image alone gives.
    */
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void resultsAreBitReproducibleAndIndependentOfTheBlock(VectorizationProvider provider) {
     SplittableRandom random = new SplittableRandom(99);
     for (int trial = 0; trial < 40; trial++) {
@@ -307,7 +292,7 @@ class GemmTest {
    * (n &lt;= 32) and wide products.
    */
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void everyKernelSumsInTheCanonicalOrder(VectorizationProvider provider) {
     SplittableRandom random = new SplittableRandom(5);
     int[] lengths = {1, 7, 15, 16, 17, 47, 95, 96, 97, 111, 112, 113, 250, 847};
@@ -353,7 +338,7 @@ class GemmTest {
    * the summation order does not change with the JIT tier.
    */
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void threadsCallingAtOnceGetWhatEachGetsAlone(VectorizationProvider provider) throws Exception {
     SplittableRandom random = new SplittableRandom(3);
     List<Case> cases = new ArrayList<>();
@@ -387,7 +372,7 @@ class GemmTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void zeroSizesWriteZerosOrNothing(VectorizationProvider provider) {
     float[] c = {7, 7, 7, 7, 7};
     float[] none = new float[0];
@@ -426,6 +411,8 @@ class GemmTest {
     VectorizationProvider forced = VectorizationProvider.lookup("false");
     assertThat(forced.isVectorized()).isFalse();
     assertThat(forced.name()).isEqualTo("scalar (backprop.vector=false)");
-    assertThat(VectorizationProvider.lookup(null).name()).isEqualTo(vector().name()).startsWith("vector: ");
+    assertThat(VectorizationProvider.lookup(null).name())
+        .isEqualTo(Providers.vector().name())
+        .startsWith("vector: ");
   }
 }

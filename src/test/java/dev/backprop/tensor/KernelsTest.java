@@ -2,14 +2,11 @@ package dev.backprop.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -23,18 +20,6 @@ class KernelsTest {
     Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE,
     Float.MAX_VALUE, 1f, -1f, Float.intBitsToFloat(0xffc00000) // a NaN with the sign bit set
   };
-
-  static Stream<Arguments> kernels() {
-    return Stream.of(Arguments.of(VectorizationProvider.scalar()), Arguments.of(vector()));
-  }
-
-  /** The vector kernels; fails rather than quietly testing the scalar ones twice. */
-  static VectorizationProvider vector() {
-    VectorizationProvider vector = VectorizationProvider.vectorIfUsable();
-    assumeThat(ModuleLayer.boot().findModule("jdk.incubator.vector")).as("tests run without the module").isPresent();
-    assertThat(vector.isVectorized()).as(vector.name()).isTrue();
-    return vector;
-  }
 
   /** Gaussian values with a special value (NaN, ±0, ±∞, ...) at about one element in eight. */
   static float[] values(SplittableRandom random, int size) {
@@ -56,7 +41,7 @@ class KernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void reluAndItsGradientAreAsDefined(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(1);
@@ -82,7 +67,7 @@ class KernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void keepMaskIsTheRngDefinition(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(2);
@@ -110,7 +95,7 @@ class KernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void multiplyScaleAndAddAreAsDefined(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(3);
@@ -146,7 +131,7 @@ class KernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void addShiftedAddsOneRangeIntoAnother(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(4);
@@ -206,7 +191,7 @@ class KernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void sumsAreWithinTheDoubleBound(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(4);
@@ -248,7 +233,7 @@ class KernelsTest {
    * fixed tree.
    */
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void sumsFollowTheCanonicalOrder(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(9);
@@ -300,7 +285,7 @@ class KernelsTest {
    * tier (it would with {@code reduceLanes}).
    */
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void sumsAreBitReproducibleAcrossJitTiers(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(6);
@@ -322,7 +307,7 @@ class KernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void batchNormAndItsBackwardAreAsDefined(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(7);
@@ -369,7 +354,7 @@ class KernelsTest {
    * outside [from, to) must stay untouched.
    */
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void maxPool2x2AndItsBackwardAreAsDefined(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(8);
