@@ -1,6 +1,7 @@
 package dev.backprop.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.backprop.UserError;
 import dev.backprop.data.BatchLoader;
 import dev.backprop.data.Mnist;
 import dev.backprop.data.MnistSet;
@@ -11,6 +12,7 @@ import dev.backprop.plot.ImageGrid;
 import dev.backprop.train.Evaluation;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,7 +28,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Test accuracy of a checkpoint on the MNIST test set, per class, with confusion.png and "
-        + "misclassified.png written next to the checkpoint (or into --out).")
+        + "misclassified.png: next to the checkpoint as <checkpoint>-confusion.png and "
+        + "<checkpoint>-misclassified.png (or into --out), numbered -2, -3, ... rather than replacing an earlier "
+        + "eval's.")
 final class EvalCommand implements Callable<Integer> {
   private static final String[] DIGITS = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
@@ -50,15 +54,33 @@ final class EvalCommand implements Callable<Integer> {
     try (BatchLoader loader = new BatchLoader(test, BatchLoader.Options.evaluation(1000))) {
       result = Evaluation.withMistakes(model, new NllLoss(), loader);
     }
-    Path dir = out != null ? OutputDirectory.prepare(out, true) : directoryOf(checkpointOption.checkpoint);
-    Path confusion = dir.resolve("confusion.png");
-    Path misclassified = dir.resolve("misclassified.png");
-    ConfusionMatrixImage.write(confusion, result.confusion(), DIGITS);
-    List<ImageGrid.Example> examples = result.mistakes().stream()
-        .map(m -> new ImageGrid.Example(Arrays.copyOfRange(test.pixels(), m.index() * test.imageSize(),
-            (m.index() + 1) * test.imageSize()), m.trueLabel(), m.predictedLabel(), m.confidence()))
-        .toList();
-    ImageGrid.writeMisclassified(misclassified, examples);
+    // The pictures never replace an earlier eval's: the first free name is taken. Failing to write them still
+    // prints the results, then reports the failure.
+    Path confusion = null;
+    Path misclassified = null;
+    String picturesError = null;
+    try {
+      Path dir = out != null ? OutputDirectory.prepare(out, true) : directoryOf(checkpointOption.checkpoint);
+      String prefix = out != null ? "" : stem(checkpointOption.checkpoint) + "-";
+      int n = 1;
+      do {
+        String suffix = n == 1 ? ".png" : "-" + n + ".png";
+        confusion = dir.resolve(prefix + "confusion" + suffix);
+        misclassified = dir.resolve(prefix + "misclassified" + suffix);
+        n++;
+      } while (Files.exists(confusion) || Files.exists(misclassified));
+      ConfusionMatrixImage.write(confusion, result.confusion(), DIGITS);
+      List<ImageGrid.Example> examples = result.mistakes().stream()
+          .map(m -> new ImageGrid.Example(Arrays.copyOfRange(test.pixels(), m.index() * test.imageSize(),
+              (m.index() + 1) * test.imageSize()), m.trueLabel(), m.predictedLabel(), m.confidence()))
+          .toList();
+      ImageGrid.writeMisclassified(misclassified, examples);
+    } catch (UserError | IOException e) {
+      picturesError = "cannot write the pictures: " + Main.userMessage(e) + "; the results are complete (choose a "
+          + "writable --out)";
+      confusion = null;
+      misclassified = null;
+    }
 
     double[] perClass = result.perClassAccuracy();
     if (json) {
@@ -70,8 +92,11 @@ final class EvalCommand implements Callable<Integer> {
       report.put("loss", result.loss());
       report.put("per_class_accuracy", perClass);
       report.put("confusion", result.confusion());
-      report.put("confusion_png", confusion.toString());
-      report.put("misclassified_png", misclassified.toString());
+      report.put("confusion_png", confusion != null ? confusion.toString() : null);
+      report.put("misclassified_png", misclassified != null ? misclassified.toString() : null);
+      if (picturesError != null) {
+        report.put("pictures_error", picturesError);
+      }
       stdout.println(new ObjectMapper().writeValueAsString(report));
     } else {
       stdout.printf(Locale.ROOT, "Test accuracy %d/%d (%.2f%%), loss %.4f%n", result.correct(), result.total(),
@@ -81,10 +106,22 @@ final class EvalCommand implements Callable<Integer> {
         line.append(String.format(Locale.ROOT, "  %d %.2f%%", c, perClass[c]));
       }
       stdout.println(line);
-      stdout.println("Wrote " + confusion + " and " + misclassified);
+      if (confusion != null) {
+        stdout.println("Wrote " + confusion + " and " + misclassified);
+      }
     }
     stdout.flush();
+    if (picturesError != null) {
+      throw new UserError(picturesError);
+    }
     return 0;
+  }
+
+  /** best.safetensors -> best */
+  private static String stem(Path file) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return dot > 0 ? name.substring(0, dot) : name;
   }
 
   private static Path directoryOf(Path file) {

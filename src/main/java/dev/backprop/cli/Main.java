@@ -63,9 +63,13 @@ public final class Main implements Runnable {
 
   private static int reportFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     PrintWriter err = cli.getErr();
-    boolean debug = parsed.hasMatchedOption("--debug");
-    if (e instanceof UserError userError) {
-      err.println("backprop: " + userError.getMessage());
+    boolean debug = false;
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      debug |= p.hasMatchedOption("--debug"); // before the subcommand or after it
+    }
+    String userMessage = userMessage(e);
+    if (userMessage != null) {
+      err.println("backprop: " + userMessage);
       if (debug) {
         e.printStackTrace(err);
       }
@@ -80,6 +84,27 @@ public final class Main implements Runnable {
     }
     err.flush();
     return 1;
+  }
+
+  /**
+   * The one line a user mistake gets, or null for a bug. Files that cannot be read or written (a full disk, a
+   * read-only folder, a path that vanished) are the user's to fix too.
+   */
+  static String userMessage(Exception e) {
+    if (e instanceof UserError) {
+      return e.getMessage();
+    }
+    Throwable io = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+    if (io instanceof java.nio.file.AccessDeniedException denied) {
+      return "permission denied: " + denied.getFile();
+    }
+    if (io instanceof java.nio.file.NoSuchFileException missing) {
+      return "no such file or directory: " + missing.getFile();
+    }
+    if (io instanceof java.io.IOException ioe) {
+      return "I/O error: " + ioe.getMessage();
+    }
+    return null;
   }
 
   /** Names the program, its version and the Java it runs on. */

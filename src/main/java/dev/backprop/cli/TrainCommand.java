@@ -6,6 +6,7 @@ import dev.backprop.data.Mnist;
 import dev.backprop.data.MnistSource;
 import dev.backprop.data.MnistSet;
 import dev.backprop.layers.Sequential;
+import dev.backprop.models.ArchSpec;
 import dev.backprop.models.ModelSummary;
 import dev.backprop.models.Recipe;
 import dev.backprop.tensor.Rng;
@@ -14,8 +15,10 @@ import dev.backprop.train.EpochMetrics;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.RunConfig;
 import dev.backprop.train.TrainingRun;
+import dev.backprop.train.TrainingState;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -35,9 +38,13 @@ import picocli.CommandLine.Spec;
     description = {
       "Train a model on MNIST: prints the summary, a progress bar per epoch and a test line per epoch.",
       "Writes metrics.csv, config.json, model.safetensors (last epoch), best.safetensors and curves.png.",
-      "Ctrl-C stops; the last completed epoch is already saved."
+      "Ctrl-C stops; the last completed epoch is already saved, and --resume DIR continues from it.",
+      "Exit codes: 0 done, 2 a usage or file error, 3 the loss diverged (NaN or infinite), 130 stopped by Ctrl-C."
     })
 final class TrainCommand implements Callable<Integer> {
+  /** Exit code of a run whose loss became NaN or infinite. */
+  static final int DIVERGED = 3;
+
   @Mixin ModelChoice modelChoice;
   @Mixin DataOption dataOption;
   @Mixin ThreadsOption threadsOption;
@@ -72,14 +79,21 @@ final class TrainCommand implements Callable<Integer> {
   Integer limit;
   @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/<model>-<time>).")
   Path out;
-  @Option(names = "--force", description = "Write into a non-empty --out directory, replacing its files.")
+  @Option(names = "--force", description = "Write into a non-empty --out directory: the files an earlier run "
+      + "wrote there are deleted first; other files stay.")
   boolean force;
+  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR after its last completed "
+      + "epoch, with the options it recorded (only --data and --threads may be given too). The result is the "
+      + "uninterrupted run's, bit for bit.")
+  Path resume;
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws IOException {
-    PrintWriter stdout = spec.commandLine().getOut();
+    if (resume != null) {
+      return resumeRun();
+    }
     Recipe recipe = effectiveRecipe();
     int threadCount = threadsOption.apply();
     if (limit != null && limit < 1) {
@@ -91,24 +105,65 @@ final class TrainCommand implements Callable<Integer> {
     Mnist mnist = dataOption.load(spec.commandLine().getErr());
     MnistSet trainSet = limit == null ? mnist.train() : mnist.train().limit(Math.min(limit, mnist.train().size()));
     Path runDir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
-
-    stdout.print(ModelSummary.of(model, new int[] {1, 28, 28}).render());
-    stdout.printf(Locale.ROOT, "%s on %,d training / %,d test images from %s; %s%n", modelChoice.displayName(),
-        trainSet.size(), mnist.test().size(), mnist.directory(), describe(recipe, augmentation));
-    stdout.flush();
-
+    if (force) {
+      TrainingRun.deleteRunFiles(runDir);
+    }
     RunConfig config = new RunConfig(Versions.backprop(), modelChoice.displayName(), modelChoice.architecture(),
         recipe, augmentation.degrees(), augmentation.translate(), augmentation.minScale(), augmentation.maxScale(),
         seed, threadCount, trainSet.size(), mnist.directory().toString(), mnist.canonical(),
-        LocalDateTime.now().toString(), Runtime.version().toString());
+        LocalDateTime.now().toString(), Runtime.version().toString(), RunConfig.RUNNING);
+    return train(config, model, augmentation, trainSet, mnist, runDir, false);
+  }
+
+  /** --resume: the recorded run, rebuilt as it was built, continued after its last completed epoch. */
+  private int resumeRun() throws IOException {
+    List<String> others = spec.commandLine().getParseResult().matchedOptions().stream()
+        .map(o -> o.longestName())
+        .filter(name -> !List.of("--resume", "--data", "--threads", "--debug").contains(name))
+        .toList();
+    if (!others.isEmpty()) {
+      throw new UserError("--resume continues with the options the run recorded; only --data and --threads may be "
+          + "given with it, not " + String.join(", ", others));
+    }
+    RunConfig config = RunConfig.read(resume.resolve("config.json"));
+    int done = TrainingState.savedEpoch(resume);
+    if (done >= config.recipe().epochs()) {
+      throw new UserError(resume + " has completed all " + config.recipe().epochs() + " epochs; nothing to resume");
+    }
+    threadsOption.apply();
+    Sequential model = ArchSpec.build(config.arch(), new Rng(config.seed()));
+    Augmentation augmentation = new Augmentation(config.rotationDegrees(), config.translate(), config.minScale(),
+        config.maxScale());
+    if (dataOption.data == null && Files.isDirectory(Path.of(config.data()))) {
+      dataOption.data = Path.of(config.data());
+    }
+    Mnist mnist = dataOption.load(spec.commandLine().getErr());
+    if (config.trainImages() > mnist.train().size()) {
+      throw new UserError(resume + " trained on " + config.trainImages() + " images; " + mnist.directory()
+          + " has only " + mnist.train().size());
+    }
+    MnistSet trainSet = mnist.train().limit(config.trainImages());
+    spec.commandLine().getOut().printf("Resuming %s after epoch %d of %d%n", resume, done, config.recipe().epochs());
+    return train(config.withStatus(RunConfig.RUNNING), model, augmentation, trainSet, mnist, resume, true);
+  }
+
+  private int train(RunConfig config, Sequential model, Augmentation augmentation, MnistSet trainSet, Mnist mnist,
+      Path runDir, boolean resuming) throws IOException {
+    PrintWriter stdout = spec.commandLine().getOut();
+    Recipe recipe = config.recipe();
+    stdout.print(ModelSummary.of(model, new int[] {1, 28, 28}).render());
+    stdout.printf(Locale.ROOT, "%s on %,d training / %,d test images from %s; %s%n", config.model(),
+        trainSet.size(), mnist.test().size(), mnist.directory(), describe(recipe, augmentation));
+    stdout.flush();
     config.write(runDir.resolve("config.json"));
 
     // In a fixed order (Map.of's changes from one JVM to the next), so that the same run writes the same bytes.
     Map<String, String> metadata = new LinkedHashMap<>();
-    metadata.put(Checkpoint.MODEL, modelChoice.displayName());
-    metadata.put(Checkpoint.ARCH, modelChoice.architecture());
-    TrainingRun run = new TrainingRun(model, recipe, augmentation, seed, trainSet, mnist.test(), runDir, metadata);
-    TrainingRun.Outcome outcome = run.run(new TrainingRun.Listener() {
+    metadata.put(Checkpoint.MODEL, config.model());
+    metadata.put(Checkpoint.ARCH, config.arch());
+    TrainingRun run = new TrainingRun(model, recipe, augmentation, config.seed(), trainSet, mnist.test(), runDir,
+        metadata);
+    TrainingRun.Listener listener = new TrainingRun.Listener() {
       @Override
       public TrainingRun.EpochListener epochStarted(int epoch, int epochs, int images) {
         return EpochProgress.start(String.format(Locale.ROOT, "Epoch %d/%d", epoch, epochs), images);
@@ -122,14 +177,28 @@ final class TrainCommand implements Callable<Integer> {
             m.testAccuracy(), m.lr(), m.seconds(), improved ? "  *" : "");
         stdout.flush();
       }
-    });
+    };
+    TrainingRun.Outcome outcome = resuming ? run.resume(listener) : run.run(listener);
+    int epoch = outcome.stoppedInEpoch();
+    String saved = epoch <= 1 ? "no epoch completed" : "model.safetensors holds epoch " + (epoch - 1);
+    if (outcome.diverged()) {
+      config.withStatus(String.format(Locale.ROOT, "diverged in epoch %d, batch %d (loss %s)", epoch,
+          outcome.divergedBatch(), outcome.divergedLoss())).write(runDir.resolve("config.json"));
+      PrintWriter stderr = spec.commandLine().getErr();
+      stderr.printf(Locale.ROOT, "backprop: the training loss became %s in epoch %d, batch %d: training stopped; %s "
+          + "in %s. Try a lower learning rate (--lr, or --max-lr with onecycle).%n",
+          outcome.divergedLoss(), epoch, outcome.divergedBatch(), saved, runDir);
+      stderr.flush();
+      return DIVERGED;
+    }
     if (!outcome.completed()) {
-      int epoch = outcome.stoppedInEpoch();
-      stdout.printf("Stopped during epoch %d; %s%n", epoch, epoch == 1 ? "no epoch completed."
-          : "model.safetensors holds epoch " + (epoch - 1) + " in " + runDir);
+      config.withStatus("stopped in epoch " + epoch).write(runDir.resolve("config.json"));
+      stdout.printf("Stopped during epoch %d; %s in %s. Continue with: backprop train --resume %s%n", epoch, saved,
+          runDir, runDir);
       stdout.flush();
       return 130;
     }
+    config.withStatus(RunConfig.COMPLETED).write(runDir.resolve("config.json"));
     EpochMetrics best = outcome.best();
     stdout.printf(Locale.ROOT, "Best test accuracy %.2f%% at epoch %d; final %.2f%%. Run saved in %s%n",
         best.testAccuracy(), best.epoch(), outcome.history().get(outcome.history().size() - 1).testAccuracy(),
@@ -166,6 +235,9 @@ final class TrainCommand implements Callable<Integer> {
 
   private Augmentation augmentation(Recipe recipe) {
     if (noAugment) {
+      if (rotation != null || translate != 0 || scale != null) {
+        throw new UserError("--no-augment contradicts --rotation, --translate and --scale; give one or the other");
+      }
       return Augmentation.NONE;
     }
     Augmentation a = Augmentation.rotation(recipe.rotationDegrees()).withTranslate(translate);

@@ -55,6 +55,9 @@ public final class DigitImages {
   /** Least difference from the background, in grey levels, for anything to count as a digit. */
   static final int MIN_CONTRAST = 32;
 
+  /** Larger images are refused before they are decoded: 50 megapixels already take 200 MB as ARGB. */
+  public static final long MAX_PIXELS = 50_000_000;
+
   private static final Set<String> FORMATS = Set.of("png", "jpeg", "jpg", "bmp", "gif");
 
   private DigitImages() {}
@@ -184,6 +187,11 @@ public final class DigitImages {
               + " image: expected PNG, JPEG, BMP or GIF");
         }
         reader.setInput(in, true, true);
+        long pixels = (long) reader.getWidth(0) * reader.getHeight(0); // from the header, before decoding
+        if (pixels > MAX_PIXELS) {
+          throw new UserError(String.format(Locale.ROOT, "%s is %d x %d pixels, over the limit of %d megapixels",
+              file, reader.getWidth(0), reader.getHeight(0), MAX_PIXELS / 1_000_000));
+        }
         return reader.read(0);
       } finally {
         reader.dispose();

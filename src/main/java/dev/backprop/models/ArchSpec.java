@@ -17,6 +17,7 @@ import dev.backprop.layers.Sequential;
 import dev.backprop.tensor.Rng;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,6 +48,8 @@ public final class ArchSpec {
 
   /** Sizes above this are typos, and would overflow the shape arithmetic. */
   private static final int LARGEST_SIZE = 100_000;
+  /** Weights of one layer above this are typos too: 50 million floats are 200 MB. */
+  private static final long LARGEST_LAYER = 50_000_000;
 
   private ArchSpec() {}
 
@@ -100,6 +103,7 @@ public final class ArchSpec {
       if (kernel < 1 || stride < 1) {
         throw new UserError("kernel and stride must be >= 1 in '" + token + "'");
       }
+      requireWeights((long) shape[0] * out * kernel * kernel, token);
       Conv2d conv = new Conv2d(shape[0], out, kernel, stride, padding, m.group(4) == null, rng);
       return m.group(1).equals("conv") ? List.of(conv) : List.of(conv, new ReLU(), new BatchNorm2d(out));
     }
@@ -137,7 +141,9 @@ public final class ArchSpec {
         layers.add(new Flatten());
         in = shape[0] * shape[1] * shape[2];
       }
-      layers.add(new Linear(in, positive(m.group(1), token), true, rng));
+      int out = positive(m.group(1), token);
+      requireWeights((long) in * out, token);
+      layers.add(new Linear(in, out, true, rng));
       if (m.group(2) != null) {
         layers.add(new ReLU());
       }
@@ -145,6 +151,13 @@ public final class ArchSpec {
     }
     throw new UserError("unknown architecture token '" + token
         + "' (known: cN, convN, relu, bn, m, aN, gap, dP, ddP, fcN; see backprop train --help)");
+  }
+
+  private static void requireWeights(long weights, String token) {
+    if (weights > LARGEST_LAYER) {
+      throw new UserError(String.format(Locale.ROOT, "'%s' would have %,d weights; a layer may have at most %,d",
+          token, weights, LARGEST_LAYER));
+    }
   }
 
   private static int[] checkedOutputShape(Layer layer, int[] shape, String token) {

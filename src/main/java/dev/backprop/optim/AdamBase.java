@@ -1,7 +1,11 @@
 package dev.backprop.optim;
 
 import dev.backprop.layers.Parameter;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The update shared by {@link Adam} and {@link AdamW}, which differ only in how weight decay enters. Per element,
@@ -93,6 +97,44 @@ abstract sealed class AdamBase extends ParameterGroupOptimizer permits Adam, Ada
         p[i] = pi + negStepSize * mi / denom;
       }
     }
+  }
+
+  /** PyTorch's entries: {@code step} (a float, as 1.13 keeps it), {@code exp_avg} and {@code exp_avg_sq}. */
+  @Override
+  public Map<String, float[]> state() {
+    Map<String, float[]> state = new LinkedHashMap<>();
+    if (steps == 0) {
+      return state;
+    }
+    for (int k = 0; k < firstMoments.length; k++) {
+      state.put(k + ".step", new float[] {steps});
+      state.put(k + ".exp_avg", firstMoments[k].clone());
+      state.put(k + ".exp_avg_sq", secondMoments[k].clone());
+    }
+    return state;
+  }
+
+  @Override
+  public void loadState(Map<String, float[]> state) {
+    Set<String> used = new HashSet<>();
+    long restoredSteps = 0;
+    for (int k = 0; k < firstMoments.length; k++) {
+      int size = parameters.get(k).size();
+      float[] step = restored(state, k, "step", 1, used);
+      float[] m = restored(state, k, "exp_avg", size, used);
+      float[] v = restored(state, k, "exp_avg_sq", size, used);
+      if (step == null || m == null || v == null) {
+        if (!state.isEmpty()) {
+          throw new IllegalArgumentException("optimizer state lacks parameter " + k + "'s Adam moments");
+        }
+        continue;
+      }
+      restoredSteps = (long) step[0];
+      firstMoments[k] = m;
+      secondMoments[k] = v;
+    }
+    requireAllUsed(state, used);
+    steps = restoredSteps;
   }
 
   /** Steps taken so far (PyTorch's {@code state['step']}). */

@@ -2,6 +2,7 @@ package dev.backprop.optim;
 
 import dev.backprop.layers.Parameter;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Updates parameters from the gradients that backward passes accumulated into them, with PyTorch's formulas
@@ -44,4 +45,18 @@ public interface Optimizer {
 
   /** Sets the momentum coefficient ({@link #momentum}) for the following steps. */
   void setMomentum(double momentum);
+
+  /**
+   * The per-parameter state a resumed run needs, keyed as PyTorch's {@code optimizer.state_dict()['state']}
+   * flattens it: {@code "<parameter index>.<name>"}, e.g. {@code "0.momentum_buffer"}, {@code "3.exp_avg"},
+   * {@code "3.step"}. The arrays are copies; an entry is absent while PyTorch would not have it yet (SGD's buffers
+   * before the first step).
+   */
+  Map<String, float[]> state();
+
+  /**
+   * Restores what {@link #state} returned, every entry of the right length; other optimizers' entries, or
+   * missing ones, are an {@link IllegalArgumentException} naming them.
+   */
+  void loadState(Map<String, float[]> state);
 }

@@ -2,7 +2,11 @@ package dev.backprop.optim;
 
 import dev.backprop.UserError;
 import dev.backprop.layers.Parameter;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Stochastic gradient descent with momentum, exactly torch.optim.SGD (1.13). Per element, with g the gradient:
@@ -84,6 +88,26 @@ public final class Sgd extends ParameterGroupOptimizer {
         p[i] = FloatMath.fma(negLr, d, p[i]);
       }
     }
+  }
+
+  @Override
+  public Map<String, float[]> state() {
+    Map<String, float[]> state = new LinkedHashMap<>();
+    for (int k = 0; k < buffers.length; k++) {
+      if (buffers[k] != null) {
+        state.put(k + ".momentum_buffer", buffers[k].clone());
+      }
+    }
+    return state;
+  }
+
+  @Override
+  public void loadState(Map<String, float[]> state) {
+    Set<String> used = new HashSet<>();
+    for (int k = 0; k < buffers.length; k++) {
+      buffers[k] = restored(state, k, "momentum_buffer", parameters.get(k).size(), used);
+    }
+    requireAllUsed(state, used);
   }
 
   /** SGD's momentum coefficient. */

@@ -6,6 +6,7 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,8 +66,12 @@ final class Drawing {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    if (!ImageIO.write(image, "png", png.toFile())) {
+    // Encoded in memory, then written by NIO: ImageIO's own file output reports a read-only folder only as
+    // "Can't create an ImageOutputStream!", and NIO names the file and the reason.
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    if (!ImageIO.write(image, "png", bytes)) {
       throw new IOException("no PNG writer available for " + png);
     }
+    Files.write(png, bytes.toByteArray());
   }
 }

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * A model's state_dict as a safetensors file, under the names PyTorch's nn.Sequential uses, so the same file
@@ -30,6 +31,11 @@ public final class Checkpoint {
 
   /** Writes atomically (temporary file, then rename): an interrupted save never leaves a torn checkpoint. */
   public static void save(Path file, Sequential model, Map<String, String> metadata) throws IOException {
+    writer(model, metadata).write(file);
+  }
+
+  /** A writer holding the model's state_dict and {@code metadata}, for callers that add tensors of their own. */
+  static SafetensorsWriter writer(Sequential model, Map<String, String> metadata) {
     SafetensorsWriter writer = Safetensors.writer();
     metadata.forEach(writer::metadata);
     for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
@@ -48,7 +54,7 @@ public final class Checkpoint {
         writer.put(e.getKey(), buffer.value());
       }
     }
-    writer.write(file);
+    return writer;
   }
 
   public static Map<String, String> metadata(Path file) {
@@ -61,7 +67,12 @@ public final class Checkpoint {
    * load_state_dict does).
    */
   public static void load(Path file, Sequential model) {
-    SafetensorsFile st = Safetensors.read(file);
+    load(Safetensors.read(file), model, name -> false);
+  }
+
+  /** {@link #load(Path, Sequential)} from an open file, leaving out the tensors {@code skipped} names. */
+  static void load(SafetensorsFile st, Sequential model, Predicate<String> skipped) {
+    String file = st.source();
     Map<String, Tensor> targets = new LinkedHashMap<>();
     model.namedParameters().forEach((name, p) -> targets.put(name, p.value()));
     model.namedBuffers().forEach((name, b) -> targets.put(name, b.value()));
@@ -76,7 +87,7 @@ public final class Checkpoint {
       }
     }
     for (String name : st.names()) {
-      if (!targets.containsKey(name)) {
+      if (!targets.containsKey(name) && !skipped.test(name)) {
         problems.add("unexpected " + name);
       }
     }
@@ -85,8 +96,19 @@ public final class Checkpoint {
       throw new UserError(file + " does not fit the model: " + shown
           + (problems.size() > 6 ? " (and " + (problems.size() - 6) + " more)" : ""));
     }
-    targets.forEach((name, target) -> {
+    Map<String, float[]> loaded = new LinkedHashMap<>();
+    for (String name : targets.keySet()) {
       float[] values = st.tensor(name).data();
+      for (int i = 0; i < values.length; i++) {
+        if (!Float.isFinite(values[i])) {
+          throw new UserError(file + " holds " + values[i] + " in " + name + " (element " + i + "): not a trained "
+              + "model (a run that diverged?)");
+        }
+      }
+      loaded.put(name, values);
+    }
+    targets.forEach((name, target) -> {
+      float[] values = loaded.get(name);
       System.arraycopy(values, 0, target.data(), 0, values.length);
     });
   }

@@ -54,6 +54,24 @@ public final class MetricsCsv {
 
   /** Reads every row back; blank lines are skipped, anything else malformed is a {@link UserError}. */
   public static List<EpochMetrics> read(Path csv) throws IOException {
+    return read(csv, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The rows of epochs 1..{@code epochs}, which must all be there; what follows them is not read (a resumed run
+   * trains those epochs again, and a row cut short by a kill may be among them).
+   */
+  static List<EpochMetrics> readFirst(Path csv, int epochs) throws IOException {
+    List<EpochMetrics> rows = read(csv, epochs);
+    for (int i = 0; i < epochs; i++) {
+      if (i >= rows.size() || rows.get(i).epoch() != i + 1) {
+        throw new UserError(csv + " lacks the row of epoch " + (i + 1) + ", which the run's state has completed");
+      }
+    }
+    return rows;
+  }
+
+  private static List<EpochMetrics> read(Path csv, int maxRows) throws IOException {
     List<String> lines;
     try {
       lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
@@ -65,7 +83,7 @@ public final class MetricsCsv {
     }
     checkHeader(csv, lines.get(0));
     List<EpochMetrics> rows = new ArrayList<>();
-    for (int i = 1; i < lines.size(); i++) {
+    for (int i = 1; i < lines.size() && rows.size() < maxRows; i++) {
       String line = lines.get(i).strip();
       if (!line.isEmpty()) {
         rows.add(parse(csv, i + 1, line));

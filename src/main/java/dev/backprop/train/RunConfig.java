@@ -1,10 +1,14 @@
 package dev.backprop.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.backprop.UserError;
 import dev.backprop.models.Recipe;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /** Everything needed to reproduce a training run, written as config.json into the run directory. */
 public record RunConfig(
@@ -22,15 +26,37 @@ public record RunConfig(
     String data,
     boolean canonicalMnist,
     String started,
-    String java) {
+    String java,
+    String status) {
+
+  /** The status of a run that is training now. */
+  public static final String RUNNING = "running";
+  public static final String COMPLETED = "completed";
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  public void write(Path file) throws IOException {
-    JSON.writeValue(file.toFile(), this);
+  /** The same with another status: how the run stands or how it ended. */
+  public RunConfig withStatus(String status) {
+    return new RunConfig(version, model, arch, recipe, rotationDegrees, translate, minScale, maxScale, seed, threads,
+        trainImages, data, canonicalMnist, started, java, status);
   }
 
+  /** Writes through a temporary file and a rename, so that a kill never leaves a torn config.json. */
+  public void write(Path file) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.write(tmp, JSON.writeValueAsBytes(this));
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Reads a run's config.json; a missing or malformed one is a {@link UserError}. */
   public static RunConfig read(Path file) throws IOException {
-    return JSON.readValue(file.toFile(), RunConfig.class);
+    if (!Files.isRegularFile(file)) {
+      throw new UserError(file.getParent() + " is not a run directory of backprop train (no config.json)");
+    }
+    try {
+      return JSON.readValue(file.toFile(), RunConfig.class);
+    } catch (JsonProcessingException e) {
+      throw new UserError(file + " is not a valid run configuration: " + e.getOriginalMessage());
+    }
   }
 }

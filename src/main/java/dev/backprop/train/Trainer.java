@@ -18,8 +18,15 @@ public final class Trainer {
     void onBatch(int imagesDone, double meanLoss, double accuracyPercent);
   }
 
-  /** One epoch's training loss and accuracy (percent), or {@code completed == false} when stopped early. */
-  public record EpochResult(double loss, double accuracy, boolean completed) {}
+  /**
+   * One epoch's training loss and accuracy (percent). {@code completed} is false when it stopped early: on request,
+   * or at batch {@code divergedBatch} (counted from 1; 0 if none) whose loss was NaN or infinite.
+   */
+  public record EpochResult(double loss, double accuracy, boolean completed, int divergedBatch) {
+    public boolean diverged() {
+      return divergedBatch > 0;
+    }
+  }
 
   private final Sequential model;
   private final ClassificationLoss loss;
@@ -52,11 +59,17 @@ public final class Trainer {
     double lossSum = 0;
     long correct = 0;
     int seen = 0;
+    int batches = 0;
     for (BatchLoader.Batch batch : loader.epoch(epoch)) {
       if (stopRequested) {
-        return new EpochResult(lossSum / Math.max(seen, 1), 100.0 * correct / Math.max(seen, 1), false);
+        return new EpochResult(lossSum / Math.max(seen, 1), 100.0 * correct / Math.max(seen, 1), false, 0);
       }
       double batchLoss = step(batch.images(), batch.labels());
+      batches++;
+      if (!Double.isFinite(batchLoss)) {
+        // Every later step would train on NaN weights: stop at once, before anything is saved.
+        return new EpochResult(batchLoss, 100.0 * correct / Math.max(seen, 1), false, batches);
+      }
       lossSum += batchLoss * batch.size();
       correct += Predictions.countCorrect(lastOutput, batch.labels());
       seen += batch.size();
@@ -65,7 +78,7 @@ public final class Trainer {
     if (perEpochSchedule != null) {
       perEpochSchedule.step();
     }
-    return new EpochResult(lossSum / seen, 100.0 * correct / seen, true);
+    return new EpochResult(lossSum / seen, 100.0 * correct / seen, true, 0);
   }
 
   /**

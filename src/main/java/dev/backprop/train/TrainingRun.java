@@ -5,9 +5,11 @@ import dev.backprop.data.BatchLoader;
 import dev.backprop.data.MnistSet;
 import dev.backprop.layers.Sequential;
 import dev.backprop.models.Recipe;
+import dev.backprop.optim.LrSchedule;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.plot.TrainingCurves;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,16 +40,33 @@ public final class TrainingRun {
     void close();
   }
 
-  /** Every completed epoch's metrics; {@code stoppedInEpoch} is the epoch Ctrl-C stopped, or 0. */
-  public record Outcome(List<EpochMetrics> history, int stoppedInEpoch) {
+  /**
+   * Every completed epoch's metrics (a resumed run's earlier ones included); {@code stoppedInEpoch} is the epoch
+   * Ctrl-C or a diverged loss stopped, or 0; {@code divergedBatch} the batch (from 1) whose loss was NaN or
+   * infinite, or 0.
+   */
+  public record Outcome(List<EpochMetrics> history, int stoppedInEpoch, int divergedBatch, double divergedLoss) {
     public boolean completed() {
       return stoppedInEpoch == 0;
     }
 
+    public boolean diverged() {
+      return divergedBatch > 0;
+    }
+
     public EpochMetrics best() {
-      return history.stream().max((a, b) -> Double.compare(a.testAccuracy(), b.testAccuracy())).orElseThrow();
+      return history.get(bestEpoch(history) - history.get(0).epoch());
     }
   }
+
+  /** The files a run writes into its directory (with their temporary siblings): what --force clears. */
+  public static final List<String> RUN_FILES = List.of("config.json", "metrics.csv", "model.safetensors",
+      "best.safetensors", TrainingState.FILE, "curves.png");
+
+  /** The pictures eval writes beside a run's checkpoints ({@code best-confusion.png}, ...), and older names. */
+  public static final String EVAL_PICTURES =
+      "{confusion.png,misclassified.png,model-confusion*.png,model-misclassified*.png,best-confusion*.png,"
+          + "best-misclassified*.png}";
 
   private final Sequential model;
   private final Recipe recipe;
@@ -71,13 +90,44 @@ public final class TrainingRun {
     this.metadata = new LinkedHashMap<>(metadata);
   }
 
+  /** Trains from the model as it is, epoch 1 on. */
   public Outcome run(Listener listener) throws IOException {
+    return run(listener, false);
+  }
+
+  /**
+   * Continues the run in the run directory after its last completed epoch ({@link TrainingState}), or from epoch
+   * 1 when none completed; {@code model} must be built as the run built it (same architecture and seed). The
+   * epochs that follow give the bits of the uninterrupted run.
+   */
+  public Outcome resume(Listener listener) throws IOException {
+    return run(listener, true);
+  }
+
+  private Outcome run(Listener listener, boolean resume) throws IOException {
     Optimizer optimizer = recipe.buildOptimizer(model.parameters());
     int batchesPerEpoch = (trainSet.size() + recipe.batchSize() - 1) / recipe.batchSize();
-    Trainer trainer = new Trainer(model, recipe.loss(), optimizer,
-        recipe.scheduleKind().perBatch(optimizer, recipe.maxLr(), recipe.epochs(), batchesPerEpoch),
-        recipe.scheduleKind().perEpoch(optimizer, recipe.stepSize(), recipe.gamma()));
+    LrSchedule perBatch = recipe.scheduleKind().perBatch(optimizer, recipe.maxLr(), recipe.epochs(),
+        batchesPerEpoch);
+    LrSchedule perEpoch = recipe.scheduleKind().perEpoch(optimizer, recipe.stepSize(), recipe.gamma());
+    Trainer trainer = new Trainer(model, recipe.loss(), optimizer, perBatch, perEpoch);
     List<EpochMetrics> history = new ArrayList<>();
+    Path metricsCsv = runDir.resolve("metrics.csv");
+    double best = -1;
+    int firstEpoch = 1;
+    int saved = resume ? TrainingState.savedEpoch(runDir) : 0;
+    if (saved > 0) {
+      replay(perBatch, saved * batchesPerEpoch);
+      replay(perEpoch, saved);
+      TrainingState.Progress progress = TrainingState.load(runDir, model, optimizer);
+      best = progress.bestAccuracy();
+      firstEpoch = saved + 1;
+      // Rows past the saved epoch belong to an epoch that is trained again.
+      history.addAll(MetricsCsv.readFirst(metricsCsv, saved));
+      MetricsCsv.write(metricsCsv, history);
+    } else if (resume) {
+      Files.deleteIfExists(metricsCsv);
+    }
     CountDownLatch finished = new CountDownLatch(1);
     Thread stopOnInterrupt = new Thread(() -> {
       trainer.requestStop();
@@ -91,8 +141,7 @@ public final class TrainingRun {
     try (BatchLoader trainLoader = new BatchLoader(trainSet,
             BatchLoader.Options.training(recipe.batchSize(), seed).withAugmentation(augmentation));
         BatchLoader testLoader = new BatchLoader(testSet, BatchLoader.Options.evaluation(recipe.batchSize()))) {
-      double best = -1;
-      for (int epoch = 1; epoch <= recipe.epochs(); epoch++) {
+      for (int epoch = firstEpoch; epoch <= recipe.epochs(); epoch++) {
         double epochLr = optimizer.learningRate();
         long start = System.nanoTime();
         Trainer.EpochResult result;
@@ -100,7 +149,7 @@ public final class TrainingRun {
           result = trainer.trainEpoch(trainLoader, epoch - 1, batches);
         }
         if (!result.completed()) {
-          return new Outcome(history, epoch);
+          return new Outcome(history, epoch, result.divergedBatch(), result.diverged() ? result.loss() : 0);
         }
         Evaluation test = trainer.evaluate(testLoader);
         EpochMetrics metrics = new EpochMetrics(epoch, epochLr, result.loss(), result.accuracy(), test.loss(),
@@ -109,9 +158,11 @@ public final class TrainingRun {
         boolean improved = test.accuracy() > best;
         best = Math.max(best, test.accuracy());
         save(metrics, improved, history);
+        TrainingState.save(runDir, model, optimizer,
+            new TrainingState.Progress(epoch, bestEpoch(history), best));
         listener.epochFinished(metrics, test, improved);
       }
-      return new Outcome(history, 0);
+      return new Outcome(history, 0, 0, 0);
     } finally {
       finished.countDown();
       try {
@@ -120,6 +171,36 @@ public final class TrainingRun {
         // Ctrl-C: the hook is running and waits for the latch released above.
       }
     }
+  }
+
+  /** Deletes the files an earlier run wrote into {@code runDir}, and nothing else. */
+  public static void deleteRunFiles(Path runDir) throws IOException {
+    for (String name : RUN_FILES) {
+      Files.deleteIfExists(runDir.resolve(name));
+      Files.deleteIfExists(runDir.resolve(name + ".tmp"));
+    }
+    try (var pictures = Files.newDirectoryStream(runDir, EVAL_PICTURES)) {
+      for (Path picture : pictures) {
+        Files.delete(picture);
+      }
+    }
+  }
+
+  private static void replay(LrSchedule schedule, int steps) {
+    for (int i = 0; schedule != null && i < steps; i++) {
+      schedule.step();
+    }
+  }
+
+  /** The first epoch with the best test accuracy, as the run marked it. */
+  private static int bestEpoch(List<EpochMetrics> history) {
+    EpochMetrics best = history.get(0);
+    for (EpochMetrics m : history) {
+      if (m.testAccuracy() > best.testAccuracy()) {
+        best = m;
+      }
+    }
+    return best.epoch();
   }
 
   private void save(EpochMetrics metrics, boolean improved, List<EpochMetrics> history) throws IOException {

@@ -1,0 +1,126 @@
+package dev.backprop.train;
+
+import dev.backprop.UserError;
+import dev.backprop.io.Safetensors;
+import dev.backprop.io.SafetensorsFile;
+import dev.backprop.io.SafetensorsWriter;
+import dev.backprop.layers.AbstractDropout;
+import dev.backprop.layers.Layer;
+import dev.backprop.layers.Sequential;
+import dev.backprop.optim.Optimizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@code state.safetensors}: everything a run needs to continue after its last completed epoch, written atomically
+ * after that epoch's other files. The model's state_dict under its usual names (weights and BatchNorm buffers), the
+ * optimizer's state as {@code optimizer.state.<index>.<name>} (PyTorch's names: {@code momentum_buffer},
+ * {@code exp_avg}, {@code exp_avg_sq}, {@code step}) and, in the metadata, the epoch, the best epoch so far, the
+ * learning rate and momentum the next step uses and each dropout layer's step.
+ *
+ * <p>The other random streams need no state: shuffling and augmentation are functions of (seed, epoch, index),
+ * dropout masks of (seed, step, sample, unit), and the schedules are replayed (their values depend only on how
+ * often they stepped). So a resumed run takes every later step with the bits of an uninterrupted one.
+ */
+public final class TrainingState {
+  public static final String FILE = "state.safetensors";
+  private static final String OPTIMIZER = "optimizer.state.";
+  private static final String EPOCH = "backprop.epoch";
+  private static final String BEST_EPOCH = "backprop.best_epoch";
+  private static final String BEST_ACCURACY = "backprop.best_test_acc";
+  private static final String LEARNING_RATE = "backprop.lr";
+  private static final String MOMENTUM = "backprop.momentum";
+  private static final String DROPOUT_STEPS = "backprop.dropout_steps";
+
+  /** Where a saved run stands: its last completed epoch and the best test accuracy (percent) up to it. */
+  public record Progress(int epoch, int bestEpoch, double bestAccuracy) {}
+
+  private TrainingState() {}
+
+  static void save(Path runDir, Sequential model, Optimizer optimizer, Progress progress) {
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put(EPOCH, Integer.toString(progress.epoch()));
+    metadata.put(BEST_EPOCH, Integer.toString(progress.bestEpoch()));
+    metadata.put(BEST_ACCURACY, Double.toString(progress.bestAccuracy()));
+    metadata.put(LEARNING_RATE, Double.toString(optimizer.learningRate()));
+    metadata.put(MOMENTUM, Double.toString(optimizer.momentum()));
+    metadata.put(DROPOUT_STEPS, dropouts(model).stream().map(d -> Long.toString(d.step()))
+        .collect(Collectors.joining(",")));
+    SafetensorsWriter writer = Checkpoint.writer(model, metadata);
+    optimizer.state().forEach((key, values) -> writer.putFloats(OPTIMIZER + key, values, values.length));
+    writer.write(runDir.resolve(FILE));
+  }
+
+  /** The epoch saved in {@code runDir}, or 0 when no epoch completed there. */
+  public static int savedEpoch(Path runDir) {
+    Path file = runDir.resolve(FILE);
+    return Files.exists(file) ? Integer.parseInt(metadata(Safetensors.read(file), EPOCH)) : 0;
+  }
+
+  /**
+   * Loads the saved state into a freshly built {@code model} and {@code optimizer} whose schedules have already been
+   * replayed to the saved epoch; the learning rate and momentum they reached must be the saved ones, bit for bit.
+   */
+  static Progress load(Path runDir, Sequential model, Optimizer optimizer) {
+    Path file = runDir.resolve(FILE);
+    SafetensorsFile st = Safetensors.read(file);
+    Checkpoint.load(st, model, name -> name.startsWith(OPTIMIZER));
+    Map<String, float[]> optimizerState = new LinkedHashMap<>();
+    for (String name : st.names()) {
+      if (name.startsWith(OPTIMIZER)) {
+        optimizerState.put(name.substring(OPTIMIZER.length()), st.floats(name));
+      }
+    }
+    try {
+      optimizer.loadState(optimizerState);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(file + " does not fit the run's optimizer: " + e.getMessage());
+    }
+    requireSame(file, LEARNING_RATE, metadata(st, LEARNING_RATE), optimizer.learningRate());
+    requireSame(file, MOMENTUM, metadata(st, MOMENTUM), optimizer.momentum());
+    List<AbstractDropout> dropouts = dropouts(model);
+    String steps = metadata(st, DROPOUT_STEPS);
+    long[] dropoutSteps = steps.isEmpty() ? new long[0]
+        : Arrays.stream(steps.split(",")).mapToLong(Long::parseLong).toArray();
+    if (dropoutSteps.length != dropouts.size()) {
+      throw new UserError(file + " holds " + dropoutSteps.length + " dropout steps for a model with "
+          + dropouts.size() + " dropout layers");
+    }
+    for (int i = 0; i < dropoutSteps.length; i++) {
+      dropouts.get(i).setStep(dropoutSteps[i]);
+    }
+    return new Progress(Integer.parseInt(metadata(st, EPOCH)), Integer.parseInt(metadata(st, BEST_EPOCH)),
+        Double.parseDouble(metadata(st, BEST_ACCURACY)));
+  }
+
+  private static void requireSame(Path file, String key, String saved, double replayed) {
+    if (Double.doubleToLongBits(Double.parseDouble(saved)) != Double.doubleToLongBits(replayed)) {
+      throw new IllegalStateException("the replayed schedule gives " + key + " " + replayed + " where " + file
+          + " saved " + saved);
+    }
+  }
+
+  private static String metadata(SafetensorsFile st, String key) {
+    String value = st.metadata().get(key);
+    if (value == null) {
+      throw new UserError(st.source() + " is not a training state of backprop (no " + key + ")");
+    }
+    return value;
+  }
+
+  private static List<AbstractDropout> dropouts(Sequential model) {
+    List<AbstractDropout> dropouts = new ArrayList<>();
+    for (Layer layer : model.layers()) {
+      if (layer instanceof AbstractDropout dropout) {
+        dropouts.add(dropout);
+      }
+    }
+    return dropouts;
+  }
+}
