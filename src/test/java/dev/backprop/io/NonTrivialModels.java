@@ -8,9 +8,12 @@ import dev.backprop.layers.Layer;
 import dev.backprop.layers.Sequential;
 import dev.backprop.loss.NllLoss;
 import dev.backprop.models.ArchSpec;
+import dev.backprop.models.Zoo;
 import dev.backprop.optim.Sgd;
 import dev.backprop.tensor.Rng;
 import dev.backprop.train.Trainer;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * Models whose every number matters, for checking that a file format carries a model faithfully: trained for an
@@ -18,7 +21,20 @@ import dev.backprop.train.Trainer;
  * the batch statistics), so that a format that dropped, swapped or mis-applied any of them would change the output.
  */
 public final class NonTrivialModels {
+  /** The layers and options the zoo lacks: no-bias and padded, strided, bare convolution, m3, a2, fc with ReLU. */
+  public static final String OTHER_LAYERS = "c8p1nb dd0.1 conv12k3s2 relu bn m3 a2 d0.1 fc16r fc10";
+
   private NonTrivialModels() {}
+
+  /**
+   * Every zoo model (read from the zoo, so that models added later are covered) and OTHER_LAYERS ("custom"): each
+   * layer and option the architecture language has, by name, as JUnit arguments (name, arch).
+   */
+  public static Stream<Arguments> architectures() {
+    return Stream.concat(
+        Zoo.MODELS.stream().map(entry -> Arguments.of(entry.name(), entry.arch())),
+        Stream.of(Arguments.of("custom", OTHER_LAYERS)));
+  }
 
   public static Sequential build(String arch, MnistSet images, long seed) {
     Sequential model = ArchSpec.build(arch, new Rng(seed));

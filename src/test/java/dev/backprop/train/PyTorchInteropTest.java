@@ -15,7 +15,6 @@ import dev.backprop.io.SafetensorsFile;
 import dev.backprop.layers.BatchNorm2d;
 import dev.backprop.layers.Sequential;
 import dev.backprop.models.ArchSpec;
-import dev.backprop.models.Zoo;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 import java.io.IOException;
@@ -29,11 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -53,14 +50,6 @@ class PyTorchInteropTest {
   private static final Path PYTHON = Path.of("/usr/bin/python3");
   private static final Path LOAD_CHECKPOINT = Path.of("tools/interop/load_checkpoint.py");
   private static final String REGENERATE = "/usr/bin/python3 tools/interop/make_fixtures.py";
-  /** The layers and options the zoo lacks, as in tools/interop/make_fixtures.py's ARCHS. */
-  private static final String OTHER_LAYERS = "c8p1nb dd0.1 conv12k3s2 relu bn m3 a2 d0.1 fc16r fc10";
-
-  static Stream<Arguments> models() {
-    return Stream.concat(
-        Zoo.MODELS.stream().map(entry -> Arguments.of(entry.name(), entry.arch())),
-        Stream.of(Arguments.of("custom", OTHER_LAYERS)));
-  }
 
   @Test
   void aStateDictSavedByPyTorchLoadsAndGivesPyTorchsLogProbabilities() throws Exception {
@@ -79,7 +68,7 @@ class PyTorchInteropTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("models")
+  @MethodSource("dev.backprop.io.NonTrivialModels#architectures")
   void ourCheckpointHasTheNamesDtypesAndShapesOfPyTorchsStateDict(String name, String arch, @TempDir Path dir)
       throws IOException, URISyntaxException {
     Map<String, List<String>> pytorch = pyTorchStateDicts();
@@ -109,7 +98,7 @@ class PyTorchInteropTest {
     Map<String, float[]> ours = new LinkedHashMap<>();
     List<String> command = new ArrayList<>(List.of(PYTHON.toString(), LOAD_CHECKPOINT.toString(), "--inputs",
         inputs.toString()));
-    models().forEach(arguments -> {
+    NonTrivialModels.architectures().forEach(arguments -> {
       String name = (String) arguments.get()[0];
       String arch = (String) arguments.get()[1];
       Sequential model = NonTrivialModels.build(arch, images, 9);
