@@ -10,8 +10,6 @@ fresh run with the committed files); the format of every file is described in to
 Deterministic: every case seeds torch from its own name, one CPU thread, so a re-run on the same machine and torch
 build reproduces the files byte for byte.
 """
-import json
-import struct
 import sys
 import zlib
 from pathlib import Path
@@ -20,35 +18,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interop"))
+from safetensors_format import save as save_safetensors  # noqa: E402
+
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "src" / "test" / "resources" / "golden"
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
 WRITTEN = []
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# safetensors writer: 8-byte little-endian header length, JSON header padded with spaces to 8 bytes, raw data.
-
-DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
-          torch.int64: "I64", torch.int32: "I32", torch.uint8: "U8"}
-
-
-def save_safetensors(path, tensors, metadata=None):
-    """tensors: {name: torch.Tensor} in file order; metadata: {str: str}."""
-    header, blobs, offset = {}, [], 0
-    if metadata:
-        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
-    for name, t in tensors.items():
-        t = t.detach().contiguous().cpu()
-        raw = t.view(torch.int16) if t.dtype == torch.bfloat16 else t  # numpy has no bfloat16
-        data = raw.numpy().astype(raw.numpy().dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def write(name, tensors, metadata):

@@ -4,16 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.backprop.UserError;
 import dev.backprop.tensor.Tensor;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -110,28 +105,11 @@ public final class SafetensorsWriter {
   }
 
   /**
-   * Writes the file through {@code <path>.tmp} and a rename, so that a reader never sees a half-written file and
-   * an interrupted write leaves any previous file intact.
+   * Writes the file through {@code <path>.tmp} and a rename ({@link AtomicFiles}), so that a reader never sees a
+   * half-written file and an interrupted write leaves any previous file intact.
    */
   public void write(Path path) {
-    byte[] bytes = toBytes();
-    Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-    try {
-      Files.write(tmp, bytes);
-      try {
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException e) {
-      throw new UserError("cannot write " + path + ": " + e, e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // best effort: the temporary file is only left behind if the directory became unwritable
-      }
-    }
+    AtomicFiles.write(path, toBytes());
   }
 
   private byte[] header() {

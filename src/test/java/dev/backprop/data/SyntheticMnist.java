@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.EnumMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
@@ -112,6 +113,19 @@ public final class SyntheticMnist {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The first {@code count} images of {@code split} of the real MNIST when {@code BACKPROP_DATA} names it (CI sets
+   * it), otherwise {@code count} synthetic blobs with random labels.
+   */
+  public static MnistSet realOrSynthetic(MnistSet.Split split, int count, long seed) {
+    String dir = System.getenv(MnistSource.DATA_ENV);
+    if (dir != null && !dir.isBlank() && Files.isDirectory(Path.of(dir))) {
+      Mnist mnist = MnistSource.builder().env(Map.of()).mirrors(List.of()).npm(null).build().load(Path.of(dir));
+      return (split == MnistSet.Split.TRAIN ? mnist.train() : mnist.test()).limit(count);
+    }
+    return set(split, count, seed);
   }
 
   /** A set held in memory, for loader and augmentation tests. */
