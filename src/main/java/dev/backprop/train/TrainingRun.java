@@ -158,8 +158,7 @@ public final class TrainingRun {
         boolean improved = test.accuracy() > best;
         best = Math.max(best, test.accuracy());
         save(metrics, improved, history);
-        TrainingState.save(runDir, model, optimizer,
-            new TrainingState.Progress(epoch, bestEpoch(history), best));
+        TrainingState.save(runDir, model, optimizer, new TrainingState.Progress(epoch, best));
         listener.epochFinished(metrics, test, improved);
       }
       return new Outcome(history, 0, 0, 0);
