@@ -206,12 +206,10 @@ final class TrainCommand implements Callable<Integer> {
     int epoch = outcome.stoppedInEpoch();
     String saved = epoch <= 1 ? "no epoch completed" : "model.safetensors holds epoch " + (epoch - 1);
     if (outcome.diverged()) {
-      config.withStatus(String.format(Locale.ROOT, "diverged in epoch %d, batch %d (loss %s)", epoch,
-          outcome.divergedBatch(), outcome.divergedLoss())).write(runDir.resolve("config.json"));
+      config.withStatus("diverged: " + outcome.divergence()).write(runDir.resolve("config.json"));
       PrintWriter stderr = spec.commandLine().getErr();
-      stderr.printf(Locale.ROOT, "backprop: the training loss became %s in epoch %d, batch %d: training stopped; %s "
-          + "in %s. Try a lower learning rate (--lr, or --max-lr with onecycle).%n",
-          outcome.divergedLoss(), epoch, outcome.divergedBatch(), saved, runDir);
+      stderr.printf(Locale.ROOT, "backprop: %s: training stopped; %s in %s. Try a lower learning rate (--lr, or "
+          + "--max-lr with onecycle).%n", outcome.divergence(), saved, runDir);
       stderr.flush();
       return DIVERGED;
     }
