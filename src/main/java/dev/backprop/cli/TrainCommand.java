@@ -120,6 +120,7 @@ final class TrainCommand implements Callable<Integer> {
 
     Mnist mnist = dataOption.load(spec.commandLine().getErr());
     MnistSet trainSet = limit == null ? mnist.train() : mnist.train().limit(Math.min(limit, mnist.train().size()));
+    requireMemory(model, Math.min(recipe.batchSize(), Math.max(trainSet.size(), mnist.test().size())));
     Path runDir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
     if (force) {
       TrainingRun.deleteRunFiles(runDir);
@@ -167,6 +168,7 @@ final class TrainCommand implements Callable<Integer> {
           + " has only " + mnist.train().size());
     }
     MnistSet trainSet = mnist.train().limit(config.trainImages());
+    requireMemory(model, Math.min(config.recipe().batchSize(), Math.max(trainSet.size(), mnist.test().size())));
     spec.commandLine().getOut().printf("Resuming %s after epoch %d of %d%n", resume, done, config.recipe().epochs());
     return train(config.withStatus(RunConfig.RUNNING), model, augmentation, trainSet, mnist, resume, true);
   }
@@ -251,6 +253,20 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     return metadata;
+  }
+
+  /**
+   * Refuses, before anything is written, a batch whose feature maps alone (the summary's forward/backward size, a
+   * lower bound of what training holds) exceed the Java heap.
+   */
+  private static void requireMemory(Sequential model, int batch) {
+    long needed = ModelSummary.of(model, new int[] {1, 28, 28}).activationBytes() * batch;
+    long heap = Runtime.getRuntime().maxMemory();
+    if (needed > heap) {
+      throw new UserError(String.format(Locale.ROOT, "a batch of %,d images needs at least %,d MB for this "
+          + "architecture's feature maps, more than the Java heap's %,d MB: use a smaller --batch-size or "
+          + "architecture, or give Java more memory (BACKPROP_JAVA_OPTS=-Xmx8g)", batch, needed >> 20, heap >> 20));
+    }
   }
 
   private static String sha256(Path file) throws IOException {
