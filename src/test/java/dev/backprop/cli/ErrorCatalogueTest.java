@@ -10,7 +10,6 @@ import dev.backprop.io.Dtype;
 import dev.backprop.io.Safetensors;
 import dev.backprop.io.SafetensorsFile;
 import dev.backprop.io.SafetensorsWriter;
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -190,15 +189,7 @@ class ErrorCatalogueTest {
       Files.write(fixture("$TORCH", root.resolve("pytorch.safetensors")), torch.readAllBytes());
     }
 
-    BufferedImage seven = new BufferedImage(120, 160, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = seven.createGraphics();
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, 120, 160);
-    g.setColor(Color.BLACK);
-    g.setStroke(new BasicStroke(12));
-    g.drawLine(20, 30, 100, 30);
-    g.drawLine(100, 30, 50, 140);
-    g.dispose();
+    BufferedImage seven = TrainCommandTest.handDrawnSeven();
     ImageIO.write(seven, "png", fixture("$DIGIT", root.resolve("seven.png")).toFile());
     ImageIO.write(seven, "tiff", fixture("$TIFF", root.resolve("seven.tif")).toFile());
     BufferedImage blank = new BufferedImage(40, 40, BufferedImage.TYPE_BYTE_GRAY);
