@@ -50,14 +50,25 @@ public final class Main implements Runnable {
     cli.setErr(err);
     cli.setParameterExceptionHandler(Main::reportUsageError);
     cli.setExecutionExceptionHandler(Main::reportFailure);
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } catch (OutOfMemoryError e) {
+      err.printf("backprop: out of memory: what was asked (architecture, batch size, image) needs more than the Java "
+          + "heap's %,d MB; ask for less, or give Java more memory (BACKPROP_JAVA_OPTS=-Xmx8g)%n",
+          Runtime.getRuntime().maxMemory() >> 20);
+      err.flush();
+      return USAGE_ERROR;
+    }
   }
 
+  /** One line: picocli's message, what the user may have meant, and where the help is. */
   private static int reportUsageError(CommandLine.ParameterException e, String[] args) {
     PrintWriter err = e.getCommandLine().getErr();
-    err.println("backprop: " + e.getMessage());
-    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-    err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+    String suggestions = e instanceof CommandLine.UnmatchedArgumentException unmatched
+        && !unmatched.getSuggestions().isEmpty()
+        ? " (did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?)" : "";
+    err.println("backprop: " + e.getMessage().strip().replaceAll("\\s*\\R\\s*", "; ") + suggestions + "; see '"
+        + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
     err.flush();
     return USAGE_ERROR;
   }

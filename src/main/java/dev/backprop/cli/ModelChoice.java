@@ -30,7 +30,7 @@ final class ModelChoice {
 
   /** Name for run directories and reports: the zoo name, or "custom" for --arch. */
   String displayName() {
-    return arch != null ? "custom" : model;
+    return arch != null ? "custom" : entry().name();
   }
 
   Sequential build(Rng rng) {

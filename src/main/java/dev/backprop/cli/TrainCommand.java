@@ -9,6 +9,7 @@ import dev.backprop.layers.Sequential;
 import dev.backprop.models.ArchSpec;
 import dev.backprop.models.ModelSummary;
 import dev.backprop.models.Recipe;
+import dev.backprop.models.Zoo;
 import dev.backprop.tensor.Rng;
 import dev.backprop.train.Checkpoint;
 import dev.backprop.train.EpochMetrics;
@@ -20,9 +21,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -82,6 +86,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Write into a non-empty --out directory: the files an earlier run "
       + "wrote there are deleted first; other files stay.")
   boolean force;
+  @Option(names = "--init", paramLabel = "CHECKPOINT", description = "Start from trained weights: a .safetensors "
+      + "state_dict saved by 'backprop train', or by PyTorch from the equivalent nn.Sequential "
+      + "(safetensors.torch.save_file). The architecture is --arch or --model if given, else the one CHECKPOINT "
+      + "records.")
+  Path init;
   @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR after its last completed "
       + "epoch, with the options it recorded (only --data and --threads may be given too). The result is the "
       + "uninterrupted run's, bit for bit.")
@@ -94,6 +103,7 @@ final class TrainCommand implements Callable<Integer> {
     if (resume != null) {
       return resumeRun();
     }
+    Map<String, String> initMetadata = init != null ? initCheckpointMetadata() : Map.of();
     Recipe recipe = effectiveRecipe();
     int threadCount = threadsOption.apply();
     if (limit != null && limit < 1) {
@@ -101,16 +111,23 @@ final class TrainCommand implements Callable<Integer> {
     }
     Augmentation augmentation = augmentation(recipe);
     Sequential model = modelChoice.build(new Rng(seed));
+    RunConfig.Init initFrom = null;
+    if (init != null) {
+      Checkpoint.load(init, model);
+      initFrom = new RunConfig.Init(init.toAbsolutePath().toString(), sha256(init),
+          initMetadata.get(Checkpoint.ARCH));
+    }
 
     Mnist mnist = dataOption.load(spec.commandLine().getErr());
     MnistSet trainSet = limit == null ? mnist.train() : mnist.train().limit(Math.min(limit, mnist.train().size()));
+    requireMemory(model, Math.min(recipe.batchSize(), Math.max(trainSet.size(), mnist.test().size())));
     Path runDir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
     if (force) {
       TrainingRun.deleteRunFiles(runDir);
     }
     RunConfig config = new RunConfig(Versions.backprop(), modelChoice.displayName(), modelChoice.architecture(),
         recipe, augmentation.degrees(), augmentation.translate(), augmentation.minScale(), augmentation.maxScale(),
-        seed, threadCount, trainSet.size(), mnist.directory().toString(), mnist.canonical(),
+        seed, threadCount, trainSet.size(), mnist.directory().toString(), mnist.canonical(), initFrom,
         LocalDateTime.now().toString(), Runtime.version().toString(), RunConfig.RUNNING);
     return train(config, model, augmentation, trainSet, mnist, runDir, false);
   }
@@ -132,6 +149,14 @@ final class TrainCommand implements Callable<Integer> {
     }
     threadsOption.apply();
     Sequential model = ArchSpec.build(config.arch(), new Rng(config.seed()));
+    if (done == 0 && config.init() != null) { // no epoch saved yet: start again from the same weights
+      Path initFile = Path.of(config.init().file());
+      if (!Files.isRegularFile(initFile) || !sha256(initFile).equals(config.init().sha256())) {
+        throw new UserError(resume + " started from " + initFile + ", which is gone or has changed since; start "
+            + "a new run");
+      }
+      Checkpoint.load(initFile, model);
+    }
     Augmentation augmentation = new Augmentation(config.rotationDegrees(), config.translate(), config.minScale(),
         config.maxScale());
     if (dataOption.data == null && Files.isDirectory(Path.of(config.data()))) {
@@ -143,6 +168,7 @@ final class TrainCommand implements Callable<Integer> {
           + " has only " + mnist.train().size());
     }
     MnistSet trainSet = mnist.train().limit(config.trainImages());
+    requireMemory(model, Math.min(config.recipe().batchSize(), Math.max(trainSet.size(), mnist.test().size())));
     spec.commandLine().getOut().printf("Resuming %s after epoch %d of %d%n", resume, done, config.recipe().epochs());
     return train(config.withStatus(RunConfig.RUNNING), model, augmentation, trainSet, mnist, resume, true);
   }
@@ -182,12 +208,10 @@ final class TrainCommand implements Callable<Integer> {
     int epoch = outcome.stoppedInEpoch();
     String saved = epoch <= 1 ? "no epoch completed" : "model.safetensors holds epoch " + (epoch - 1);
     if (outcome.diverged()) {
-      config.withStatus(String.format(Locale.ROOT, "diverged in epoch %d, batch %d (loss %s)", epoch,
-          outcome.divergedBatch(), outcome.divergedLoss())).write(runDir.resolve("config.json"));
+      config.withStatus("diverged: " + outcome.divergence()).write(runDir.resolve("config.json"));
       PrintWriter stderr = spec.commandLine().getErr();
-      stderr.printf(Locale.ROOT, "backprop: the training loss became %s in epoch %d, batch %d: training stopped; %s "
-          + "in %s. Try a lower learning rate (--lr, or --max-lr with onecycle).%n",
-          outcome.divergedLoss(), epoch, outcome.divergedBatch(), saved, runDir);
+      stderr.printf(Locale.ROOT, "backprop: %s: training stopped; %s in %s. Try a lower learning rate (--lr, or "
+          + "--max-lr with onecycle).%n", outcome.divergence(), saved, runDir);
       stderr.flush();
       return DIVERGED;
     }
@@ -207,6 +231,52 @@ final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * --init's metadata, read before anything else so that a bad file is refused first; when neither --arch nor
+   * --model is given, the architecture (and the zoo model, with its recipe, if it was one) it records is taken.
+   */
+  private Map<String, String> initCheckpointMetadata() {
+    if (!Files.isRegularFile(init)) {
+      throw new UserError("--init " + init + ": no such file");
+    }
+    Map<String, String> metadata = Checkpoint.metadata(init);
+    String recordedArch = metadata.get(Checkpoint.ARCH);
+    boolean modelGiven = spec.commandLine().getParseResult().hasMatchedOption("--model");
+    if (modelChoice.arch == null && !modelGiven && recordedArch != null) {
+      String recordedModel = metadata.get(Checkpoint.MODEL);
+      boolean zooModel = Zoo.MODELS.stream()
+          .anyMatch(m -> m.name().equals(recordedModel) && m.arch().equals(recordedArch));
+      if (zooModel) {
+        modelChoice.model = recordedModel;
+      } else {
+        modelChoice.arch = recordedArch;
+      }
+    }
+    return metadata;
+  }
+
+  /**
+   * Refuses, before anything is written, a batch whose feature maps alone (the summary's forward/backward size, a
+   * lower bound of what training holds) exceed the Java heap.
+   */
+  private static void requireMemory(Sequential model, int batch) {
+    long needed = ModelSummary.of(model, new int[] {1, 28, 28}).activationBytes() * batch;
+    long heap = Runtime.getRuntime().maxMemory();
+    if (needed > heap) {
+      throw new UserError(String.format(Locale.ROOT, "a batch of %,d images needs at least %,d MB for this "
+          + "architecture's feature maps, more than the Java heap's %,d MB: use a smaller --batch-size or "
+          + "architecture, or give Java more memory (BACKPROP_JAVA_OPTS=-Xmx8g)", batch, needed >> 20, heap >> 20));
+    }
+  }
+
+  private static String sha256(Path file) throws IOException {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+
   private Path defaultRunDirectory() {
     String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     return Path.of("runs", modelChoice.displayName() + "-" + time);
@@ -216,12 +286,12 @@ final class TrainCommand implements Callable<Integer> {
   private Recipe effectiveRecipe() {
     Recipe r = modelChoice.entry().recipe();
     Recipe recipe = new Recipe(
-        optimizer != null ? optimizer : r.optimizer(),
+        optimizer != null ? optimizer.toLowerCase(Locale.ROOT) : r.optimizer(),
         lr != null ? lr : r.lr(),
         momentum != null ? momentum : r.momentum(),
         nesterov != null ? nesterov : r.nesterov(),
         weightDecay != null ? weightDecay : r.weightDecay(),
-        schedule != null ? schedule : r.schedule(),
+        schedule != null ? schedule.toLowerCase(Locale.ROOT) : r.schedule(),
         maxLr != null ? maxLr : r.maxLr(),
         stepSize != null ? stepSize : r.stepSize(),
         gamma != null ? gamma : r.gamma(),

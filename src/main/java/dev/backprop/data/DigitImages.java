@@ -200,8 +200,22 @@ public final class DigitImages {
       if (e instanceof UserError userError) {
         throw userError;
       }
-      throw new UserError("cannot read " + file + " as an image: " + e.getMessage(), e);
+      throw new UserError("cannot read " + file + " as an image: " + reason(e), e);
     }
+  }
+
+  /**
+   * Why a decoder gave up, in its own words where it has any (its messages are one line); a decoder that trips
+   * over corrupt data without a word (an index out of bounds, say) is "corrupt or truncated image data".
+   */
+  private static String reason(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = t.getMessage();
+      if (message != null && !message.isBlank() && !(t instanceof RuntimeException) && !message.endsWith(": ")) {
+        return message.strip();
+      }
+    }
+    return "corrupt or truncated image data";
   }
 
   /**

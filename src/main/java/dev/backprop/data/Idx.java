@@ -39,8 +39,12 @@ public final class Idx {
    * after a few calls, and one 47 MB call would run interpreted (several times slower).
    */
   private static final int CHUNK = 1 << 18;
-  /** Gzipped content is read into an array that grows as bytes arrive, starting at most this large. */
-  private static final int INITIAL_CAPACITY = 64 << 20;
+  /**
+   * Gzipped content is read into an array that grows as bytes arrive, starting at what the header promises but at
+   * most this many times the compressed size (MNIST's files inflate about 5 times), so that a small file with a
+   * lying header costs no large allocation.
+   */
+  private static final int INITIAL_INFLATION = 16;
 
   private Idx() {}
 
@@ -170,7 +174,8 @@ public final class Idx {
           throw new UserError(name + lengthProblem(headerBytes + dataBytes, actual));
         }
       }
-      byte[] data = readData(in, (int) dataBytes, name, headerBytes);
+      long initial = gzip ? Math.max(BUFFER, INITIAL_INFLATION * Files.size(file)) : dataBytes;
+      byte[] data = readData(in, (int) dataBytes, (int) Math.min(dataBytes, initial), name, headerBytes);
       long extra = 0;
       byte[] buffer = new byte[BUFFER];
       for (int n; (n = in.read(buffer)) >= 0; ) {
@@ -221,8 +226,9 @@ public final class Idx {
   }
 
   /** Reads exactly {@code size} bytes; the array grows as data arrives, so a lying header cannot exhaust memory. */
-  private static byte[] readData(InputStream in, int size, String name, long headerBytes) throws IOException {
-    byte[] data = new byte[Math.min(size, INITIAL_CAPACITY)];
+  private static byte[] readData(InputStream in, int size, int initialCapacity, String name, long headerBytes)
+      throws IOException {
+    byte[] data = new byte[initialCapacity];
     int filled = 0;
     while (filled < size) {
       if (filled == data.length) {

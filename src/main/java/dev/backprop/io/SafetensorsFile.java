@@ -202,18 +202,15 @@ public final class SafetensorsFile {
 
   static SafetensorsFile parse(byte[] file, String source) {
     if (file.length < 8) {
-      throw corrupt(source, "file is " + file.length + " bytes, shorter than the 8-byte header length");
+      throw corrupt(source, "file is " + file.length + " bytes, shorter than the 8-byte header length (truncated "
+          + "or empty file?)");
     }
     ByteBuffer all = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
     long headerLength = all.getLong(0);
     if (headerLength < 2 || headerLength > file.length - 8L || headerLength > Safetensors.MAX_HEADER_BYTES) {
-      throw corrupt(
-          source,
-          "header length "
-              + Long.toUnsignedString(headerLength)
-              + " does not fit a file of "
-              + file.length
-              + " bytes");
+      boolean cut = headerLength > file.length - 8L && headerLength <= Safetensors.MAX_HEADER_BYTES;
+      throw corrupt(source, "header length " + Long.toUnsignedString(headerLength) + " does not fit a file of "
+          + file.length + " bytes" + (cut ? " (truncated file?)" : ""));
     }
     int dataStart = 8 + (int) headerLength;
     int dataLength = file.length - dataStart;

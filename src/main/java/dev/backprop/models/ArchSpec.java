@@ -50,6 +50,11 @@ public final class ArchSpec {
   private static final int LARGEST_SIZE = 100_000;
   /** Weights of one layer above this are typos too: 50 million floats are 200 MB. */
   private static final long LARGEST_LAYER = 50_000_000;
+  /**
+   * Values a layer may output per image: 2^21 floats are 8 MB an image, and a batch of 1000 (what eval takes) still
+   * fits one tensor.
+   */
+  private static final long LARGEST_FEATURE_MAPS = 1 << 21;
 
   private ArchSpec() {}
 
@@ -167,10 +172,16 @@ public final class ArchSpec {
     } catch (IllegalArgumentException e) {
       throw new UserError("'" + token + "' shrinks the feature maps to nothing (input " + describe(shape) + ")");
     }
+    long values = 1;
     for (int d : out) {
       if (d < 1) {
         throw new UserError("'" + token + "' shrinks the feature maps to nothing (input " + describe(shape) + ")");
       }
+      values *= d;
+    }
+    if (values > LARGEST_FEATURE_MAPS) {
+      throw new UserError(String.format(Locale.ROOT, "'%s' makes feature maps of %s = %,d values per image; a layer "
+          + "may output at most %,d", token, describe(out), values, LARGEST_FEATURE_MAPS));
     }
     return out;
   }

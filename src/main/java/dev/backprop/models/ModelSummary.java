@@ -73,6 +73,11 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
     return rows.stream().mapToLong(Row::params).sum();
   }
 
+  /** Bytes of every layer's float32 output for one image, counted twice (forward and backward): a lower bound. */
+  public long activationBytes() {
+    return 2L * 4 * rows.stream().mapToLong(row -> elements(row.outputShape())).sum();
+  }
+
   public long totalMacs() {
     return rows.stream().mapToLong(Row::macs).sum();
   }
@@ -86,17 +91,15 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
     s.append(String.format(Locale.ROOT, "%20s  %25s %15s %8s %6s %15s%n",
         "Layer (type)", "Output Shape", "Param #", "RF", "Jump", "MACs"));
     s.append(doubleRule).append('\n');
-    long outputElements = 0;
     for (Row row : rows) {
       s.append(String.format(Locale.ROOT, "%20s  %25s %15s %8d %6d %15s%n",
           row.name(), shapeText(row.outputShape()), grouped(row.params()), row.receptiveField(), row.jump(),
           grouped(row.macs())));
-      outputElements += elements(row.outputShape());
     }
     // torchsummary's footer: float32 sizes of input, of all layer outputs counted twice (forward and
     // backward), and of the parameters, in MB.
     double inputMb = elements(inputShape) * 4.0 / (1024 * 1024);
-    double activationsMb = 2.0 * outputElements * 4.0 / (1024 * 1024);
+    double activationsMb = activationBytes() / (1024.0 * 1024);
     double paramsMb = totalParams() * 4.0 / (1024 * 1024);
     s.append(doubleRule).append('\n');
     s.append("Total params: ").append(grouped(totalParams())).append('\n');

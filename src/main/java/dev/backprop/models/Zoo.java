@@ -4,6 +4,7 @@ import dev.backprop.UserError;
 import dev.backprop.layers.Sequential;
 import dev.backprop.tensor.Rng;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -42,8 +43,9 @@ public final class Zoo {
 
   private Zoo() {}
 
+  /** The model of this name, in any case ("REF15K" is ref15k). */
   public static Entry get(String name) {
-    Entry entry = BY_NAME.get(name);
+    Entry entry = name == null ? null : BY_NAME.get(name.toLowerCase(Locale.ROOT));
     if (entry == null) {
       throw new UserError("unknown model '" + name + "'; the zoo has: " + names());
     }

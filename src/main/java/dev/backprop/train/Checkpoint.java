@@ -93,8 +93,9 @@ public final class Checkpoint {
     }
     if (!problems.isEmpty()) {
       String shown = String.join(", ", problems.subList(0, Math.min(6, problems.size())));
-      throw new UserError(file + " does not fit the model: " + shown
-          + (problems.size() > 6 ? " (and " + (problems.size() - 6) + " more)" : ""));
+      String recorded = st.metadata().get(ARCH);
+      throw new UserError(file + " does not fit the model" + (recorded != null ? ", it holds '" + recorded + "'" : "")
+          + ": " + shown + (problems.size() > 6 ? " (and " + (problems.size() - 6) + " more)" : ""));
     }
     Map<String, float[]> loaded = new LinkedHashMap<>();
     for (String name : targets.keySet()) {

@@ -25,9 +25,16 @@ public record RunConfig(
     int trainImages,
     String data,
     boolean canonicalMnist,
+    Init init,
     String started,
     String java,
     String status) {
+
+  /**
+   * The checkpoint a run started from ({@code train --init}): where it was, its SHA-256 and the architecture it
+   * recorded (null for a PyTorch state_dict). Null for a run that started from random weights.
+   */
+  public record Init(String file, String sha256, String arch) {}
 
   /** The status of a run that is training now. */
   public static final String RUNNING = "running";
@@ -38,7 +45,7 @@ public record RunConfig(
   /** The same with another status: how the run stands or how it ended. */
   public RunConfig withStatus(String status) {
     return new RunConfig(version, model, arch, recipe, rotationDegrees, translate, minScale, maxScale, seed, threads,
-        trainImages, data, canonicalMnist, started, java, status);
+        trainImages, data, canonicalMnist, init, started, java, status);
   }
 
   /** Writes through a temporary file and a rename, so that a kill never leaves a torn config.json. */
@@ -53,10 +60,23 @@ public record RunConfig(
     if (!Files.isRegularFile(file)) {
       throw new UserError(file.getParent() + " is not a run directory of backprop train (no config.json)");
     }
+    RunConfig config;
     try {
-      return JSON.readValue(file.toFile(), RunConfig.class);
+      config = JSON.readValue(file.toFile(), RunConfig.class);
     } catch (JsonProcessingException e) {
-      throw new UserError(file + " is not a valid run configuration: " + e.getOriginalMessage());
+      throw new UserError(file + " is not a valid run configuration: " + e.getOriginalMessage().lines().findFirst()
+          .orElse(""));
     }
+    if (config == null || config.model() == null || config.arch() == null || config.recipe() == null
+        || config.data() == null || config.trainImages() < 1) {
+      throw new UserError(file + " is not a valid run configuration: it lacks model, arch, recipe, data or "
+          + "trainImages (edited by hand?)");
+    }
+    try {
+      config.recipe().validate();
+    } catch (UserError e) {
+      throw new UserError(file + " holds a recipe that cannot train (edited by hand?): " + e.getMessage());
+    }
+    return config;
   }
 }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,16 +43,16 @@ public final class TrainingRun {
 
   /**
    * Every completed epoch's metrics (a resumed run's earlier ones included); {@code stoppedInEpoch} is the epoch
-   * Ctrl-C or a diverged loss stopped, or 0; {@code divergedBatch} the batch (from 1) whose loss was NaN or
-   * infinite, or 0.
+   * Ctrl-C or a divergence stopped, or 0; {@code divergence} says what became NaN or infinite and where ("the
+   * training loss became NaN in epoch 3, batch 7"), or is null.
    */
-  public record Outcome(List<EpochMetrics> history, int stoppedInEpoch, int divergedBatch, double divergedLoss) {
+  public record Outcome(List<EpochMetrics> history, int stoppedInEpoch, String divergence) {
     public boolean completed() {
       return stoppedInEpoch == 0;
     }
 
     public boolean diverged() {
-      return divergedBatch > 0;
+      return divergence != null;
     }
 
     public EpochMetrics best() {
@@ -149,7 +150,14 @@ public final class TrainingRun {
           result = trainer.trainEpoch(trainLoader, epoch - 1, batches);
         }
         if (!result.completed()) {
-          return new Outcome(history, epoch, result.divergedBatch(), result.diverged() ? result.loss() : 0);
+          return new Outcome(history, epoch, result.diverged() ? String.format(Locale.ROOT,
+              "the training loss became %s in epoch %d, batch %d", result.loss(), epoch, result.divergedBatch())
+              : null);
+        }
+        // BatchNorm's running variance can overflow while the loss stays finite: such a model is not saved.
+        String nonFinite = firstNonFinite(model);
+        if (nonFinite != null) {
+          return new Outcome(history, epoch, nonFinite + " in epoch " + epoch);
         }
         Evaluation test = trainer.evaluate(testLoader);
         EpochMetrics metrics = new EpochMetrics(epoch, epochLr, result.loss(), result.accuracy(), test.loss(),
@@ -158,11 +166,10 @@ public final class TrainingRun {
         boolean improved = test.accuracy() > best;
         best = Math.max(best, test.accuracy());
         save(metrics, improved, history);
-        TrainingState.save(runDir, model, optimizer,
-            new TrainingState.Progress(epoch, bestEpoch(history), best));
+        TrainingState.save(runDir, model, optimizer, new TrainingState.Progress(epoch, best));
         listener.epochFinished(metrics, test, improved);
       }
-      return new Outcome(history, 0, 0, 0);
+      return new Outcome(history, 0, null);
     } finally {
       finished.countDown();
       try {
@@ -184,6 +191,21 @@ public final class TrainingRun {
         Files.delete(picture);
       }
     }
+  }
+
+  /** "the model's 5.running_var became Infinity" for its first tensor holding NaN or an infinity, else null. */
+  private static String firstNonFinite(Sequential model) {
+    Map<String, float[]> state = new LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> state.put(name, p.value().data()));
+    model.namedBuffers().forEach((name, b) -> state.put(name, b.value().data()));
+    for (Map.Entry<String, float[]> tensor : state.entrySet()) {
+      for (float v : tensor.getValue()) {
+        if (!Float.isFinite(v)) {
+          return "the model's " + tensor.getKey() + " became " + v;
+        }
+      }
+    }
+    return null;
   }
 
   private static void replay(LrSchedule schedule, int steps) {

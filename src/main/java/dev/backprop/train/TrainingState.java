@@ -21,8 +21,9 @@ import java.util.stream.Collectors;
  * {@code state.safetensors}: everything a run needs to continue after its last completed epoch, written atomically
  * after that epoch's other files. The model's state_dict under its usual names (weights and BatchNorm buffers), the
  * optimizer's state as {@code optimizer.state.<index>.<name>} (PyTorch's names: {@code momentum_buffer},
- * {@code exp_avg}, {@code exp_avg_sq}, {@code step}) and, in the metadata, the epoch, the best epoch so far, the
- * learning rate and momentum the next step uses and each dropout layer's step.
+ * {@code exp_avg}, {@code exp_avg_sq}, {@code step}) and, in the metadata, the epoch, the best test accuracy so far
+ * (which decides whether a later epoch replaces best.safetensors), the learning rate and momentum the next step uses
+ * and each dropout layer's step. A file that was edited by hand is refused in one line naming the entry.
  *
  * <p>The other random streams need no state: shuffling and augmentation are functions of (seed, epoch, index),
  * dropout masks of (seed, step, sample, unit), and the schedules are replayed (their values depend only on how
@@ -32,21 +33,19 @@ public final class TrainingState {
   public static final String FILE = "state.safetensors";
   private static final String OPTIMIZER = "optimizer.state.";
   private static final String EPOCH = "backprop.epoch";
-  private static final String BEST_EPOCH = "backprop.best_epoch";
   private static final String BEST_ACCURACY = "backprop.best_test_acc";
   private static final String LEARNING_RATE = "backprop.lr";
   private static final String MOMENTUM = "backprop.momentum";
   private static final String DROPOUT_STEPS = "backprop.dropout_steps";
 
   /** Where a saved run stands: its last completed epoch and the best test accuracy (percent) up to it. */
-  public record Progress(int epoch, int bestEpoch, double bestAccuracy) {}
+  public record Progress(int epoch, double bestAccuracy) {}
 
   private TrainingState() {}
 
   static void save(Path runDir, Sequential model, Optimizer optimizer, Progress progress) {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(EPOCH, Integer.toString(progress.epoch()));
-    metadata.put(BEST_EPOCH, Integer.toString(progress.bestEpoch()));
     metadata.put(BEST_ACCURACY, Double.toString(progress.bestAccuracy()));
     metadata.put(LEARNING_RATE, Double.toString(optimizer.learningRate()));
     metadata.put(MOMENTUM, Double.toString(optimizer.momentum()));
@@ -60,7 +59,20 @@ public final class TrainingState {
   /** The epoch saved in {@code runDir}, or 0 when no epoch completed there. */
   public static int savedEpoch(Path runDir) {
     Path file = runDir.resolve(FILE);
-    return Files.exists(file) ? Integer.parseInt(metadata(Safetensors.read(file), EPOCH)) : 0;
+    return Files.exists(file) ? epoch(Safetensors.read(file)) : 0;
+  }
+
+  private static int epoch(SafetensorsFile st) {
+    String value = metadata(st, EPOCH);
+    try {
+      int epoch = Integer.parseInt(value);
+      if (epoch >= 1) {
+        return epoch;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw edited(st, EPOCH, value, "an epoch number (1, 2, ...)");
   }
 
   /**
@@ -82,28 +94,55 @@ public final class TrainingState {
     } catch (IllegalArgumentException e) {
       throw new UserError(file + " does not fit the run's optimizer: " + e.getMessage());
     }
-    requireSame(file, LEARNING_RATE, metadata(st, LEARNING_RATE), optimizer.learningRate());
-    requireSame(file, MOMENTUM, metadata(st, MOMENTUM), optimizer.momentum());
+    requireSame(st, LEARNING_RATE, optimizer.learningRate());
+    requireSame(st, MOMENTUM, optimizer.momentum());
     List<AbstractDropout> dropouts = dropouts(model);
     String steps = metadata(st, DROPOUT_STEPS);
-    long[] dropoutSteps = steps.isEmpty() ? new long[0]
-        : Arrays.stream(steps.split(",")).mapToLong(Long::parseLong).toArray();
-    if (dropoutSteps.length != dropouts.size()) {
-      throw new UserError(file + " holds " + dropoutSteps.length + " dropout steps for a model with "
-          + dropouts.size() + " dropout layers");
+    long[] dropoutSteps;
+    try {
+      dropoutSteps = steps.isEmpty() ? new long[0]
+          : Arrays.stream(steps.split(",", -1)).mapToLong(Long::parseLong).toArray();
+    } catch (NumberFormatException e) {
+      throw edited(st, DROPOUT_STEPS, steps, "step counts separated by commas");
+    }
+    if (dropoutSteps.length != dropouts.size() || Arrays.stream(dropoutSteps).anyMatch(step -> step < 0)) {
+      throw edited(st, DROPOUT_STEPS, steps, dropouts.size() + " step counts (one per dropout layer), none negative");
     }
     for (int i = 0; i < dropoutSteps.length; i++) {
       dropouts.get(i).setStep(dropoutSteps[i]);
     }
-    return new Progress(Integer.parseInt(metadata(st, EPOCH)), Integer.parseInt(metadata(st, BEST_EPOCH)),
-        Double.parseDouble(metadata(st, BEST_ACCURACY)));
+    double best = number(st, BEST_ACCURACY);
+    if (!(best >= 0 && best <= 100)) {
+      throw edited(st, BEST_ACCURACY, metadata(st, BEST_ACCURACY), "a test accuracy in percent");
+    }
+    return new Progress(epoch(st), best);
   }
 
-  private static void requireSame(Path file, String key, String saved, double replayed) {
-    if (Double.doubleToLongBits(Double.parseDouble(saved)) != Double.doubleToLongBits(replayed)) {
-      throw new IllegalStateException("the replayed schedule gives " + key + " " + replayed + " where " + file
-          + " saved " + saved);
+  /**
+   * The schedules were replayed to the saved epoch from the options in config.json: the learning rate (or momentum)
+   * they reached must be the saved one, bit for bit, or the two files do not belong together.
+   */
+  private static void requireSame(SafetensorsFile st, String key, double replayed) {
+    double saved = number(st, key);
+    if (Double.doubleToLongBits(saved) != Double.doubleToLongBits(replayed)) {
+      throw new UserError(st.source() + " holds " + key + " " + metadata(st, key) + " where the options in "
+          + "config.json give " + replayed + " after that epoch: one of the two was edited, or they come from "
+          + "different runs");
     }
+  }
+
+  private static double number(SafetensorsFile st, String key) {
+    String value = metadata(st, key);
+    try {
+      return Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw edited(st, key, value, "a number");
+    }
+  }
+
+  private static UserError edited(SafetensorsFile st, String key, String value, String expected) {
+    return new UserError(st.source() + ": metadata " + key + " is '" + value + "', not " + expected
+        + " (edited by hand?)");
   }
 
   private static String metadata(SafetensorsFile st, String key) {

@@ -137,6 +137,15 @@ class TrainCommandTest {
   void predictNamesADigitWithTenProbabilities() throws Exception {
     assertThat(firstRun.exitCode()).isZero();
     Path image = shared.resolve("seven.png");
+    ImageIO.write(handDrawnSeven(), "png", image.toFile());
+    Run predict = MainTest.run("predict", "--checkpoint", run.resolve("best.safetensors").toString(),
+        image.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    assertThat(predict.out()).containsPattern("seven\\.png: \\d  \\(p=[01]\\.\\d{3}\\)( \\d:[01]\\.\\d{3}){10}");
+  }
+
+  /** A 7 drawn with a thick black pen on a white 120x160 canvas. */
+  static BufferedImage handDrawnSeven() {
     BufferedImage seven = new BufferedImage(120, 160, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = seven.createGraphics();
     g.setColor(Color.WHITE);
@@ -146,11 +155,7 @@ class TrainCommandTest {
     g.drawLine(20, 30, 100, 30);
     g.drawLine(100, 30, 50, 140);
     g.dispose();
-    ImageIO.write(seven, "png", image.toFile());
-    Run predict = MainTest.run("predict", "--checkpoint", run.resolve("best.safetensors").toString(),
-        image.toString());
-    assertThat(predict.exitCode()).as(predict.err()).isZero();
-    assertThat(predict.out()).containsPattern("seven\\.png: \\d  \\(p=[01]\\.\\d{3}\\)( \\d:[01]\\.\\d{3}){10}");
+    return seven;
   }
 
   @Test
