@@ -22,14 +22,18 @@ final class CheckpointOption {
    * the checkpoint by 'backprop train', else the default zoo model; with the checkpoint's weights loaded.
    */
   Sequential loadModel(ModelChoice choice, CommandSpec spec) {
+    Sequential model = ArchSpec.build(architecture(choice, spec), new Rng(0));
+    Checkpoint.load(checkpoint, model);
+    return model;
+  }
+
+  /** The architecture {@link #loadModel} builds, as a spec line. */
+  String architecture(ModelChoice choice, CommandSpec spec) {
     if (!Files.isRegularFile(checkpoint)) {
       throw new UserError("no checkpoint at " + checkpoint);
     }
     String recorded = Checkpoint.metadata(checkpoint).get(Checkpoint.ARCH);
     boolean modelGiven = spec.commandLine().getParseResult().hasMatchedOption("--model");
-    String arch = choice.arch != null || modelGiven || recorded == null ? choice.architecture() : recorded;
-    Sequential model = ArchSpec.build(arch, new Rng(0));
-    Checkpoint.load(checkpoint, model);
-    return model;
+    return choice.arch != null || modelGiven || recorded == null ? choice.architecture() : recorded;
   }
 }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
       EvalCommand.class,
       PredictCommand.class,
       BenchCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
