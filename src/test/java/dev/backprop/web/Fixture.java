@@ -59,6 +59,11 @@ final class Fixture {
     return drawing(new int[] {100, 30, 100, 170}, new int[] {60, 100, 140, 100});
   }
 
+  /** A white page: nothing drawn. */
+  static BufferedImage blank() {
+    return drawing();
+  }
+
   /** Strokes {x1, y1, x2, y2} 16 pixels wide in black on a white 200 × 200 image. */
   private static BufferedImage drawing(int[]... strokes) {
     BufferedImage image = new BufferedImage(200, 200, BufferedImage.TYPE_INT_RGB);
