@@ -129,7 +129,7 @@ function show(answer) {
   });
   paint(document.getElementById('input'), SIDE, SIDE, answer.input, 0, 1);
   const reach = Math.max(...answer.saliency.map(Math.abs)) || 1;
-  paintDiverging(document.getElementById('saliency'), SIDE, SIDE, answer.saliency, reach);
+  paintSaliency(document.getElementById('saliency'), answer.saliency, answer.input, reach);
   document.getElementById('saliency-low').textContent = `−${significant(reach, 2)}`;
   document.getElementById('saliency-high').textContent = `+${significant(reach, 2)}`;
   showFeatureMaps(answer.feature_maps);
@@ -143,6 +143,20 @@ function paint(target, width, height, values, low, high, offset = 0) {
   for (let i = 0; i < width * height; i++) {
     const level = Math.round(255 * Math.min(1, Math.max(0, (values[offset + i] - low) / range)));
     image.data.set([level, level, level, 255], 4 * i);
+  }
+  context.putImageData(image, 0, 0);
+}
+
+/** The saliency in red (positive) and blue (negative), full colour at ±reach, over the input in faint grey. */
+function paintSaliency(target, saliency, input, reach) {
+  const context = target.getContext('2d');
+  const image = context.createImageData(SIDE, SIDE);
+  for (let i = 0; i < SIDE * SIDE; i++) {
+    const t = Math.max(-1, Math.min(1, saliency[i] / reach));
+    const grey = 255 - 80 * input[i];
+    const colour = t >= 0 ? [220, 38, 38] : [37, 99, 235];
+    const a = Math.abs(t);
+    image.data.set([...colour.map(c => Math.round(grey * (1 - a) + c * a)), 255], 4 * i);
   }
   context.putImageData(image, 0, 0);
 }

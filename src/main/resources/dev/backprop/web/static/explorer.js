@@ -138,13 +138,15 @@ function render() {
 }
 
 const NODES = {
-  i1: [65, 80], i2: [65, 250], h1: [330, 80], h2: [330, 250], o1: [580, 80], o2: [580, 250],
-  E1: [735, 80], E2: [735, 250], E: [735, 165],
+  i1: [50, 80], i2: [50, 250], h1: [290, 80], h2: [290, 250], o1: [530, 80], o2: [530, 250],
+  E1: [694, 80], E2: [694, 250], E: [694, 165],
 };
-const BOX = { w: 128, h: 58 };
+const BOX = { w: 132, h: 58 };
+const WIDTH = { i: 84, E: 160 };
+const boxWidth = name => WIDTH[name[0]] || BOX.w;
 const EDGES = {
-  w1: ['i1', 'h1', 0.5], w2: ['i2', 'h1', 0.28], w3: ['i1', 'h2', 0.28], w4: ['i2', 'h2', 0.5],
-  w5: ['h1', 'o1', 0.5], w6: ['h2', 'o1', 0.28], w7: ['h1', 'o2', 0.28], w8: ['h2', 'o2', 0.5],
+  w1: ['i1', 'h1', 0.5], w2: ['i2', 'h1', 0.26], w3: ['i1', 'h2', 0.26], w4: ['i2', 'h2', 0.5],
+  w5: ['h1', 'o1', 0.5], w6: ['h2', 'o1', 0.26], w7: ['h1', 'o2', 0.26], w8: ['h2', 'o2', 0.5],
 };
 /** The weights on the paths from each parameter to E_total: lit up with it. */
 const PATHS = {
@@ -153,13 +155,14 @@ const PATHS = {
 
 function node(name, lines, on) {
   const [x, y] = NODES[name];
-  const width = name.startsWith('i') ? 96 : BOX.w;
+  const width = boxWidth(name);
   const group = svg('g', { class: `node${on ? ' on' : ''}`, 'data-node': name });
   group.append(svg('rect', { x: x - width / 2, y: y - BOX.h / 2, width, height: BOX.h, rx: 9 }));
   lines.forEach(([label, number], i) => {
-    const text = svg('text', { x: x - width / 2 + 9, y: y - BOX.h / 2 + 22 + 19 * i, 'font-size': 13 });
+    const text = svg('text', { x: x - width / 2 + 9, y: y - BOX.h / 2 + 23 + 19 * (i + (lines.length === 1 ? 0.5 : 0)),
+      'font-size': 13.5 });
     text.append(svg('tspan', { 'font-weight': 600 }, label), svg('tspan', { class: 'mono', dx: 5 },
-        `= ${significant(number)}`));
+        `= ${significant(number, 6)}`));
     text.append(svg('title', {}, `${label} = ${number}`));
     group.append(text);
   });
@@ -170,14 +173,16 @@ function drawDiagram() {
   const d = field('diagram');
   d.replaceChildren();
   const on = new Set([state.p, ...(PATHS[state.p] || [])]);
+  d.setAttribute('viewBox', `0 40 780 ${data.has_biases ? 300 : 250}`);
   // wires from the outputs to their errors, and the errors to E_total
   for (const [from, to] of [['o1', 'E1'], ['o2', 'E2'], ['E1', 'E'], ['E2', 'E']]) {
     const [x1, y1] = NODES[from];
     const [x2, y2] = NODES[to];
     const vertical = from.startsWith('E');
+    const down = y2 > y1 ? 1 : -1;
     d.append(svg('line', {
-      x1: vertical ? x1 : x1 + BOX.w / 2, y1: vertical ? y1 + (y2 > y1 ? 1 : -1) * BOX.h / 2 : y1,
-      x2: vertical ? x2 : x2 - BOX.w / 2, y2: vertical ? y2 + (y2 > y1 ? -1 : 1) * BOX.h / 2 : y2,
+      x1: vertical ? x1 : x1 + boxWidth(from) / 2, y1: vertical ? y1 + down * BOX.h / 2 : y1,
+      x2: vertical ? x2 : x2 - boxWidth(to) / 2, y2: vertical ? y2 - down * BOX.h / 2 : y2,
       stroke: '#cbd5e1', 'stroke-width': 2, 'stroke-dasharray': '4 4',
     }));
   }
@@ -207,8 +212,8 @@ function unitsOn() {
 function edge(w, from, to, along, on) {
   const [x1, y1] = NODES[from];
   const [x2, y2] = NODES[to];
-  const start = [x1 + (from.startsWith('i') ? 48 : BOX.w / 2), y1];
-  const end = [x2 - BOX.w / 2, y2];
+  const start = [x1 + boxWidth(from) / 2, y1];
+  const end = [x2 - boxWidth(to) / 2, y2];
   const weight = value(w);
   const group = svg('g', { class: `edge${w === state.p ? ' on' : ''}${on.has(w) && w !== state.p ? ' path' : ''}`,
     'data-param': w });
@@ -220,11 +225,11 @@ function edge(w, from, to, along, on) {
   group.append(svg('line', { ...line, class: 'hit' }));
   const x = start[0] + (end[0] - start[0]) * along;
   const y = start[1] + (end[1] - start[1]) * along;
-  const text = `${w} = ${significant(weight, 5)}`;
-  const width = 12 + 7.4 * text.length;
+  const text = `${w} = ${significant(weight, 4)}`;
+  const width = 12 + 7.6 * text.length;
   const tag = svg('g', { class: 'tag' });
   tag.append(svg('rect', { x: x - width / 2, y: y - 11, width, height: 22, rx: 11 }),
-      svg('text', { x, y: y + 4.5, 'text-anchor': 'middle', 'font-size': 12.5, class: 'mono' }, text),
+      svg('text', { x, y: y + 4.5, 'text-anchor': 'middle', 'font-size': 13, class: 'mono' }, text),
       svg('title', {}, `${w} = ${weight}`));
   group.append(tag);
   group.addEventListener('pointerenter', () => select(w));
@@ -233,18 +238,18 @@ function edge(w, from, to, along, on) {
 }
 
 function drawBiases(d) {
-  for (const [b, units, x] of [['b1', ['h1', 'h2'], 200], ['b2', ['o1', 'o2'], 455]]) {
+  for (const [b, units, x] of [['b1', ['h1', 'h2'], 170], ['b2', ['o1', 'o2'], 410]]) {
     const group = svg('g', { class: `edge${b === state.p ? ' on' : ''}`, 'data-param': b });
     for (const unit of units) {
       const [ux, uy] = NODES[unit];
       group.append(svg('line', { x1: x, y1: 322, x2: ux - BOX.w / 2 + 10, y2: uy + BOX.h / 2,
         class: 'wire', stroke: '#a3a3a3', 'stroke-width': 1.5, 'stroke-dasharray': '3 3' }));
     }
-    const text = `${b} = ${significant(value(b), 5)}`;
-    const width = 12 + 7.4 * text.length;
+    const text = `${b} = ${significant(value(b), 4)}`;
+    const width = 12 + 7.6 * text.length;
     const tag = svg('g', { class: 'tag' });
     tag.append(svg('rect', { x: x - width / 2, y: 311, width, height: 22, rx: 11 }),
-        svg('text', { x, y: 326.5, 'text-anchor': 'middle', 'font-size': 12.5, class: 'mono' }, text));
+        svg('text', { x, y: 326.5, 'text-anchor': 'middle', 'font-size': 13, class: 'mono' }, text));
     group.append(tag);
     group.addEventListener('pointerenter', () => select(b));
     group.addEventListener('click', () => select(b));
@@ -280,14 +285,13 @@ function drawChain() {
   const fd = selected().steps[state.k].fd[i];
   const next = selected().steps[state.k].next[i];
   const trained = data.trained.includes(p);
-  const products = symbols.map(path => path.map(f => f.derivative).join(' · '));
-  const children = [
-    html('h2', {}, `∂E_total/∂${p} at step ${state.k}, by the chain rule`),
-    html('div', { class: 'formula' }, `∂E_total/∂${p} = ${products.join('\n  + ')}`),
-  ];
-  if (symbols.length > 1) {
-    children.push(html('p', { class: 'note' }, `${p} reaches E_total along ${symbols.length} paths, so its gradient `
-        + `is the sum of ${symbols.length} products, one per path.`));
+  const children = [html('h2', {}, `∂E_total/∂${p} at step ${state.k}, by the chain rule`)];
+  if (symbols.length === 1) {
+    children.push(html('div', { class: 'formula' },
+        `∂E_total/∂${p} = ${symbols[0].map(f => f.derivative).join(' · ')}`));
+  } else {
+    children.push(html('p', { class: 'note' }, `${p} reaches E_total along ${symbols.length} paths, so its `
+        + `gradient is the sum of ${symbols.length} products of local derivatives, one per path.`));
   }
   symbols.forEach((path, j) => {
     const values = numbers[j];
@@ -314,8 +318,9 @@ function drawChain() {
       html('dt', {}, `∂E_total/∂${p}`),
       html('dd', { class: 'result', 'data-value': String(g), title: String(g) }, sum + significant(g, 9)),
       html('dt', {}, 'finite difference'),
-      html('dd', { 'data-value': String(fd), title: String(fd) },
-          `${significant(fd, 9)}  (E(${p} + h) − E(${p} − h)) / 2h, h = 1e-5; |difference| ${significant(Math.abs(fd - g), 2)}`),
+      html('dd', { 'data-value': String(fd), title: String(fd) }, significant(fd, 9),
+          html('span', { class: 'aside' }, `(E(${p} + h) − E(${p} − h)) / 2h with h = 1e-5, off by `
+              + `${significant(Math.abs(fd - g), 2)}`)),
       html('dt', {}, 'update'),
       html('dd', { 'data-value': String(next) }, trained
           ? `${p} − η·g = ${significant(value(p))} − ${eta} × ${significant(g)} = ${significant(next, 9)}`
@@ -328,8 +333,8 @@ function drawTable() {
   const table = field('grads');
   const k = state.k;
   field('gradients-title').textContent = `Gradients at step ${k}: the chain rule against finite differences`;
-  const head = html('tr', {}, ...['', 'value', '∂E_total/∂p', 'finite difference', '|difference|',
-    `after the step (η = ${selected().lr})`].map(t => html('th', {}, t)));
+  const head = html('tr', {}, ...['', 'value', '∂E_total/∂p', 'finite difference', '|diff.|',
+    `p − η·g, η = ${selected().lr}`].map(t => html('th', {}, t)));
   const rows = data.parameters.map((p, i) => {
     const g = value(`dE_d${p}`);
     const fd = selected().steps[k].fd[i];
