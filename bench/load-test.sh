@@ -8,7 +8,7 @@
 #
 # The body is {"pixels": [...]}, a 28x28 "1" (the model's input as it is), or with --png an image that the server
 # prepares as `predict` does. --detail asks for the feature maps and the saliency too (a forward and a backward
-# pass per request, ~110 KB answers). Needs wrk (apt-get install wrk).
+# pass per request, ~190 KB answers). Needs wrk (apt-get install wrk).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 

@@ -15,21 +15,13 @@ import java.util.Set;
  * itself (light on dark, as an MNIST image is). The answer: {@code {"digit", "probabilities", "input"}}, and with
  * {@code ?detail=1} (or {@code "detail": true} in the JSON) the feature maps and the saliency too.
  */
-final class PredictApi implements ApiEndpoint.Work {
+record PredictApi(Workers workers, ServerLimits limits) implements ApiEndpoint.Work {
 
   static final Set<String> MEDIA_TYPES = Set.of("application/json", "image/png", "image/jpeg", "image/bmp",
       "image/gif");
 
   private static final int PIXELS = DigitImages.SIDE * DigitImages.SIDE;
   private static final Set<String> FIELDS = Set.of("pixels", "detail");
-
-  private final Workers workers;
-  private final ServerLimits limits;
-
-  PredictApi(Workers workers, ServerLimits limits) {
-    this.workers = workers;
-    this.limits = limits;
-  }
 
   @Override
   public Object answer(ApiEndpoint.Request request) throws IOException, InterruptedException {

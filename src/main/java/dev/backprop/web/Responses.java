@@ -69,6 +69,9 @@ final class Responses {
 
   /** The body as one JSON object; anything else is a 400. */
   static JsonNode readJson(byte[] body) throws IOException {
+    if (body.length == 0) {
+      throw new ApiError(400, "the request body is empty: expected a JSON object");
+    }
     JsonNode json = JSON.readTree(body);
     if (json == null || !json.isObject()) {
       throw new ApiError(400, "expected a JSON object, got " + (json == null ? "nothing" : json.getNodeType()

@@ -28,7 +28,7 @@ import java.util.Set;
  * does) and for every step what the explorer shows beside them: each gradient's central finite difference, the
  * update w − η·g, and the chain rule's factors ({@link ChainRule}).
  */
-final class SheetApi implements ApiEndpoint.Work {
+record SheetApi(Workers workers, ServerLimits limits) implements ApiEndpoint.Work {
 
   /** A browser draws every step of every rate: 1,000 steps of 10 rates are about 16 MB of JSON. */
   static final int MAX_STEPS = 1000;
@@ -36,14 +36,6 @@ final class SheetApi implements ApiEndpoint.Work {
 
   private static final Set<String> OPTIONS = Set.of("lr", "steps", "inputs", "targets", "weights", "biases",
       "train-biases", "preset");
-
-  private final Workers workers;
-  private final ServerLimits limits;
-
-  SheetApi(Workers workers, ServerLimits limits) {
-    this.workers = workers;
-    this.limits = limits;
-  }
 
   @Override
   public Object answer(ApiEndpoint.Request request) throws IOException, InterruptedException {

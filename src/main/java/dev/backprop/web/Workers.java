@@ -38,7 +38,8 @@ final class Workers implements AutoCloseable {
   /**
    * Runs {@code work} on a worker and returns its result, or answers 503 when it has not finished within
    * {@code limit} (waiting for a worker included). A computation that overruns finishes on its worker, unseen;
-   * one still waiting is dropped. Exceptions of the work reach the caller as they were thrown.
+   * one still waiting is dropped. The work's runtime exceptions reach the caller as they were thrown (a
+   * UserError or an ApiError is the client's answer); an Error is wrapped.
    */
   <T> T compute(Function<Predictor, T> work, Duration limit) throws InterruptedException {
     FutureTask<T> task = new FutureTask<>(() -> {
@@ -56,13 +57,7 @@ final class Workers implements AutoCloseable {
       task.cancel(false);
       throw new ApiError(503, "the request took longer than the server's limit of " + limit.toMillis() + " ms");
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      if (e.getCause() instanceof Error error) {
-        throw error;
-      }
-      throw new IllegalStateException(e.getCause());
+      throw e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e.getCause());
     }
   }
 

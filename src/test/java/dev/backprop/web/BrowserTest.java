@@ -123,6 +123,7 @@ class BrowserTest {
     waitForDigit("7");
     assertThat(driver.findElements(By.cssSelector("#layers .layer"))).hasSize(8);
     assertThat(driver.findElement(By.cssSelector("#bars .value.best")).getText()).endsWith("%");
+    driver.manage().window().setSize(new Dimension(1400, 1300)); // the feature maps too
     screenshot("draw.png");
   }
 
@@ -177,6 +178,7 @@ class BrowserTest {
     assertThat(driver.findElements(By.cssSelector("#chain table"))).hasSize(2);
     assertThat(Double.parseDouble(driver.findElement(By.cssSelector("#chain dd.result")).getDomAttribute(
         "data-value"))).isEqualTo(moved.steps().get(1).gradients().w1());
+    driver.manage().window().setSize(new Dimension(1400, 1160)); // the loss curves too
     screenshot("explorer.png");
   }
 

@@ -130,6 +130,7 @@ class WebServerTest {
     assertRefused(postJson("/api/predict", "{\"pixel\": []}"), 400, "unknown field 'pixel'");
     assertRefused(postJson("/api/predict", "{\"pixels\": [], \"pixels\": []}"), 400, "Duplicate field");
     assertRefused(postJson("/api/predict", "[1, 2]"), 400, "expected a JSON object");
+    assertRefused(postJson("/api/sheet", ""), 400, "the request body is empty");
     assertRefused(postJson("/api/predict?detail=maybe", pixels("0")), 400, "detail");
     assertRefused(postJson("/api/sheet", "{\"lr\": [0.5, -1]}"), 400, "lr: a learning rate must be positive");
     assertRefused(postJson("/api/sheet", "{\"steps\": 1001}"), 400, "steps: must be between 1 and 1000");

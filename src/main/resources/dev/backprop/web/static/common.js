@@ -26,7 +26,7 @@ async function post(url, body, contentType) {
 
 /** Names the model that answers, in the header. */
 async function showModel() {
-  const about = document.querySelector('header .about');
+  const about = document.getElementById('model');
   if (!about) return;
   try {
     const model = await (await fetch('/api/model')).json();

@@ -308,7 +308,9 @@ function drawChain() {
     table.append(html('tr', { class: 'product' },
         html('td', { class: 'op' }, '='), html('td', { colspan: 4, class: 'sym' }, 'product'),
         html('td', { class: 'val', title: String(values[path.length]) }, significant(values[path.length]))));
-    if (symbols.length > 1) children.push(html('div', { class: 'path-title' }, `path ${j + 1}: through ${through(path)}`));
+    if (symbols.length > 1) {
+      children.push(html('div', { class: 'path-title' }, `path ${j + 1}: through ${through(path)}`));
+    }
     children.push(table);
   });
   const sum = symbols.length > 1
@@ -396,7 +398,8 @@ function drawChart() {
   for (const i of order) {
     const t = data.trajectories[i];
     const colour = COLOURS[i % COLOURS.length];
-    const points = curves[i].map((e, s) => (typeof e === 'number' && e > 0 ? `${x(s).toFixed(1)},${y(e).toFixed(1)}` : null))
+    const points = curves[i]
+        .map((e, s) => (typeof e === 'number' && e > 0 ? `${x(s).toFixed(1)},${y(e).toFixed(1)}` : null))
         .filter(point => point !== null);
     chart.append(svg('polyline', { points: points.join(' '), class: `curve${i === 0 ? ' on' : ''}`, stroke: colour,
       'data-lr': t.lr, 'data-values': curves[i].map(String).join(',') }));
