@@ -64,6 +64,19 @@ wrk.headers["Content-Type"] = os.getenv("LOAD_TYPE")
 local file = assert(io.open(os.getenv("LOAD_BODY"), "rb"))
 wrk.body = file:read("*a")
 file:close()
+
+-- answers counted by status in each thread, added up at the end
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+statuses = {}
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do total[status] = (total[status] or 0) + count end
+  end
+  for status, count in pairs(total) do io.write(string.format("status %d %d\n", status, count)) end
+end
 LUA
 
 # The server, on a free port; its URL is the first line it prints.
@@ -92,6 +105,7 @@ load() { # seconds, output
 }
 echo "load-test: $clients clients for ${seconds}s against POST $endpoint ($type, $(wc -c < "$work/body") bytes)"
 load 5 "$work/warmup.txt" # the JIT compiles the hot paths; the RSS before is taken after it
+sleep 2 # the warm-up's last requests, abandoned by wrk, are still admitted until the server has answered them
 rss_before=$(rss)
 load "$seconds" "$work/wrk.txt"
 rss_after=$(rss)
@@ -103,8 +117,10 @@ p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt")
 non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$work/wrk.txt")
 sockets=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$work/wrk.txt")
 errors=$(( ${non2xx:-0} + ${sockets:-0} ))
+statuses=$(awk '$1 == "status" && $2 != 200 { printf "%s%s: %s", (n++ ? ", " : ""), $2, $3 }' "$work/wrk.txt")
 echo "requests    $requests in ${seconds}s"
 echo "requests/s  $rate"
 echo "latency     p50 $p50, p99 $p99"
-echo "errors      $errors (non-2xx ${non2xx:-0}, socket ${sockets:-0})"
+echo "errors      $errors (non-2xx ${non2xx:-0}${statuses:+ = $statuses}, socket ${sockets:-0})"
+grep -i "error" "$work/server.log" | sort | uniq -c | head -5 || true
 echo "server RSS  $rss_before before, $rss_after after ($rss_idle idle at start, before a 5 s warm-up)"

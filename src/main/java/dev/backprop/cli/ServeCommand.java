@@ -2,6 +2,7 @@ package dev.backprop.cli;
 
 import dev.backprop.UserError;
 import dev.backprop.layers.Sequential;
+import dev.backprop.tensor.Parallel;
 import dev.backprop.train.Checkpoint;
 import dev.backprop.web.ServerLimits;
 import dev.backprop.web.WebServer;
@@ -61,6 +62,9 @@ final class ServeCommand implements Callable<Integer> {
     } catch (UnknownHostException e) {
       throw new UserError("--host: cannot resolve '" + host + "'");
     }
+    // Requests run side by side on the workers, each forward pass on its own thread: the compute pool's helpers
+    // would only spin beside them.
+    Parallel.setThreads(1);
     String arch = checkpointOption.architecture(modelChoice, spec);
     List<Sequential> models = new ArrayList<>();
     for (int i = 0; i < count; i++) {
