@@ -69,6 +69,8 @@ final class ApiEndpoint implements HttpHandler {
         status = 400;
         answer = error("malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse("")
             + location(e));
+      } catch (IOException e) {
+        return; // the connection broke while the request was read: nobody is left to answer
       } catch (Throwable e) { // a bug: the client learns nothing of it but that it happened
         status = 500;
         answer = error("internal error; the server's log has the details");

@@ -55,6 +55,7 @@ final class Responses {
       body = compressed.toByteArray();
       exchange.getResponseHeaders().set("Content-Encoding", "gzip");
     }
+    exchange.getResponseHeaders().set("Vary", "Accept-Encoding");
     exchange.getResponseHeaders().set("Content-Type", contentType);
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
     exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
