@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
       PredictCommand.class,
       BenchCommand.class,
       ExportCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -7,7 +7,9 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,6 +19,7 @@ import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns a picture of a handwritten digit into an MNIST-like sample for {@code backprop predict}, the way MNIST's
@@ -164,6 +167,18 @@ public final class DigitImages {
     return Tensor.wrap(normalized(pixels), 1, 1, SIDE, SIDE);
   }
 
+  /**
+   * Prepares a PNG, JPEG, BMP or GIF held in memory (an upload) as a 28×28 MNIST-like sample; {@code source} names
+   * it in error messages, and images of more than {@code maxPixels} are refused before they are decoded.
+   */
+  public static byte[] read(byte[] encoded, String source, long maxPixels) {
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+      return prepare(decode(in, source, maxPixels), source);
+    } catch (IOException e) {
+      throw new UserError("cannot read " + source + " as an image: " + e.getMessage(), e);
+    }
+  }
+
   static BufferedImage decode(Path file) {
     if (!Files.exists(file)) {
       throw new UserError("no such file: " + file);
@@ -172,25 +187,34 @@ public final class DigitImages {
       throw new UserError(file + " is not a file");
     }
     try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-      if (in == null) {
-        throw new UserError("cannot read " + file);
-      }
+      return decode(in, file.toString(), MAX_PIXELS);
+    } catch (IOException e) {
+      throw new UserError("cannot read " + file + " as an image: " + e.getMessage(), e);
+    }
+  }
+
+  private static BufferedImage decode(ImageInputStream in, String source, long maxPixels) {
+    if (in == null) {
+      throw new UserError("cannot read " + source);
+    }
+    try {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
-        throw new UserError(file + " is not an image: expected PNG, JPEG, BMP or GIF");
+        throw new UserError(source + " is not an image: expected PNG, JPEG, BMP or GIF");
       }
       ImageReader reader = readers.next();
       try {
         String format = reader.getFormatName().toLowerCase(Locale.ROOT);
         if (!FORMATS.contains(format)) {
-          throw new UserError(file + " is a " + format.toUpperCase(Locale.ROOT)
+          throw new UserError(source + " is a " + format.toUpperCase(Locale.ROOT)
               + " image: expected PNG, JPEG, BMP or GIF");
         }
         reader.setInput(in, true, true);
         long pixels = (long) reader.getWidth(0) * reader.getHeight(0); // from the header, before decoding
-        if (pixels > MAX_PIXELS) {
-          throw new UserError(String.format(Locale.ROOT, "%s is %d x %d pixels, over the limit of %d megapixels",
-              file, reader.getWidth(0), reader.getHeight(0), MAX_PIXELS / 1_000_000));
+        if (pixels > maxPixels) {
+          throw new UserError(String.format(Locale.ROOT, "%s is %d x %d pixels, over the limit of %s megapixels",
+              source, reader.getWidth(0), reader.getHeight(0), BigDecimal.valueOf(maxPixels, 6)
+                  .stripTrailingZeros().toPlainString()));
         }
         return reader.read(0);
       } finally {
@@ -200,7 +224,7 @@ public final class DigitImages {
       if (e instanceof UserError userError) {
         throw userError;
       }
-      throw new UserError("cannot read " + file + " as an image: " + reason(e), e);
+      throw new UserError("cannot read " + source + " as an image: " + reason(e), e);
     }
   }
 

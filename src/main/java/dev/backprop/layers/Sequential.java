@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ObjIntConsumer;
 
 /** Layers applied in order; state names follow PyTorch's nn.Sequential ("0.weight", "2.running_mean", ...). */
 public final class Sequential implements Layer {
@@ -51,6 +52,21 @@ public final class Sequential implements Layer {
       } else {
         x = layers.get(i).forward(x, training);
       }
+    }
+    return x;
+  }
+
+  /**
+   * {@code forward(input, false)} that hands each layer's output to {@code observer} (output, layer index) as it is
+   * made, for pictures of the activations; a {@link #backward} may follow. The tensors are the layers' own buffers:
+   * copy what must outlive the next forward.
+   */
+  public Tensor forward(Tensor input, ObjIntConsumer<Tensor> observer) {
+    fusedForward = false;
+    Tensor x = input;
+    for (int i = 0; i < layers.size(); i++) {
+      x = layers.get(i).forward(x, false);
+      observer.accept(x, i);
     }
     return x;
   }

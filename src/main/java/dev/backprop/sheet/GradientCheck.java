@@ -31,7 +31,8 @@ public final class GradientCheck {
     return max;
   }
 
-  static double centralDifference(Example example, Weights weights, Parameter parameter) {
+  /** (E_total(p + h) − E_total(p − h)) / 2h for one parameter p at the given weights, h = {@value #H}. */
+  public static double centralDifference(Example example, Weights weights, Parameter parameter) {
     double value = weights.get(parameter);
     double above = ForwardPass.of(example, weights.with(parameter, value + H)).eTotal();
     double below = ForwardPass.of(example, weights.with(parameter, value - H)).eTotal();
