@@ -14,6 +14,7 @@ import dev.backprop.train.Checkpoint;
 import dev.backprop.train.EpochMetrics;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.RunConfig;
+import dev.backprop.train.SeedSummary;
 import dev.backprop.train.TrainingRun;
 import dev.backprop.train.TrainingState;
 import java.io.IOException;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Train a model on MNIST: prints the summary, a progress bar per epoch and a test line per epoch.",
       "Writes metrics.csv, config.json, model.safetensors (last epoch), best.safetensors and curves.png.",
+      "--seeds K trains K seeds one after another into DIR/seed-S and prints their mean ± std (DIR/seeds.csv).",
       "Ctrl-C stops; the last completed epoch is already saved, and --resume DIR continues from it.",
       "Exit codes: 0 done, 2 a usage or file error, 3 the loss diverged (NaN or infinite), 130 stopped by Ctrl-C."
     })
@@ -66,9 +68,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Train with cross-entropy against "
       + "(1 - EPS) one-hot + EPS/10 instead of the NLL loss, as PyTorch's label_smoothing (default: the recipe's).")
   Double labelSmoothing;
-  @Option(names = "--translate", defaultValue = "0",
-      description = "Random translation as a fraction of the image side (random affine), e.g. 0.1.")
-  double translate;
+  @Option(names = "--translate", paramLabel = "F",
+      description = "Random translation as a fraction of the image side (random affine), e.g. 0.1 (default: the "
+          + "recipe's).")
+  Double translate;
   @Option(names = "--scale", split = ",", paramLabel = "MIN,MAX",
       description = "Random scale range (random affine), e.g. 0.9,1.1.")
   double[] scale;
@@ -77,6 +80,14 @@ final class TrainCommand implements Callable<Integer> {
       + "augmentation and dropout. Default: ${DEFAULT-VALUE}.") long seed;
   @Option(names = "--limit", paramLabel = "N", description = "Train on the first N images only (quick checks).")
   Integer limit;
+  @Option(names = "--val-split", paramLabel = "N", description = "Hold N training images out for validation (the "
+      + "same images whatever the seed): best.safetensors is then the epoch with the best validation accuracy, "
+      + "not the best test accuracy.")
+  Integer valSplit;
+  @Option(names = "--seeds", paramLabel = "K", description = "Train K runs one after another with the seeds SEED, "
+      + "SEED+1, ..., each into DIR/seed-S under --out, then print each seed's final and best accuracy with their "
+      + "mean ± std (also written to DIR/seeds.csv).")
+  Integer seeds;
   @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/<model>-<time>).")
   Path out;
   @Option(names = "--force", description = "Write into a non-empty --out directory: the files an earlier run "
@@ -99,20 +110,61 @@ final class TrainCommand implements Callable<Integer> {
     if (limit != null && limit < 1) {
       throw new UserError("--limit must be at least 1");
     }
+    if (valSplit != null && valSplit < 1) {
+      throw new UserError("--val-split must be at least 1");
+    }
+    if (seeds != null && seeds < 1) {
+      throw new UserError("--seeds must be at least 1");
+    }
     Augmentation augmentation = augmentation(recipe);
-    Sequential model = modelChoice.build(new Rng(seed));
+    modelChoice.build(new Rng(seed)); // a mistake in --arch is reported before the data loads
 
     Mnist mnist = dataOption.load(spec.commandLine().getErr());
     MnistSet trainSet = limit == null ? mnist.train() : mnist.train().limit(Math.min(limit, mnist.train().size()));
-    Path runDir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
-    if (force) {
-      TrainingRun.deleteRunFiles(runDir);
-    }
-    RunConfig config = new RunConfig(Versions.backprop(), modelChoice.displayName(), modelChoice.architecture(),
+    MnistSet.HeldOut parts = valSplit == null ? new MnistSet.HeldOut(trainSet, null) : trainSet.holdOut(valSplit);
+    Path dir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
+    RunConfig first = new RunConfig(Versions.backprop(), modelChoice.displayName(), modelChoice.architecture(),
         recipe, augmentation.degrees(), augmentation.translate(), augmentation.minScale(), augmentation.maxScale(),
-        seed, threadCount, trainSet.size(), mnist.directory().toString(), mnist.canonical(),
-        LocalDateTime.now().toString(), Runtime.version().toString(), RunConfig.RUNNING);
-    return train(config, model, augmentation, trainSet, mnist, runDir, false);
+        seed, threadCount, trainSet.size(), valSplit == null ? 0 : valSplit, mnist.directory().toString(),
+        mnist.canonical(), LocalDateTime.now().toString(), Runtime.version().toString(), RunConfig.RUNNING);
+    if (seeds == null) {
+      if (force) {
+        TrainingRun.deleteRunFiles(dir);
+      }
+      return train(first, augmentation, parts, mnist, dir, false, true).exitCode();
+    }
+    return trainSeeds(first, augmentation, parts, mnist, dir);
+  }
+
+  /**
+   * --seeds K: the runs one after another, each into its own seed-S directory, then the table of their accuracies.
+   * A run that stops (Ctrl-C, divergence) ends the sweep with its exit code.
+   */
+  private int trainSeeds(RunConfig first, Augmentation augmentation, MnistSet.HeldOut parts, Mnist mnist, Path dir)
+      throws IOException {
+    PrintWriter stdout = spec.commandLine().getOut();
+    List<SeedSummary.Run> runs = new ArrayList<>();
+    for (int i = 0; i < seeds; i++) {
+      long runSeed = first.seed() + i;
+      Path runDir = OutputDirectory.prepare(dir.resolve("seed-" + runSeed), force);
+      if (force) {
+        TrainingRun.deleteRunFiles(runDir);
+      }
+      stdout.printf(Locale.ROOT, "%nSeed %d (%d of %d) into %s%n", runSeed, i + 1, seeds, runDir);
+      long start = System.nanoTime();
+      Finished finished = train(first.withSeed(runSeed), augmentation, parts, mnist, runDir, false, i == 0);
+      if (finished.exitCode() != 0) {
+        return finished.exitCode();
+      }
+      runs.add(new SeedSummary.Run(runSeed, finished.outcome().history(), (System.nanoTime() - start) / 1e9));
+    }
+    SeedSummary summary = new SeedSummary(runs);
+    Path csv = dir.resolve("seeds.csv");
+    summary.writeCsv(csv);
+    stdout.printf(Locale.ROOT, "%n%s on %d seeds (accuracies in percent; std is the sample standard deviation):%n%s"
+        + "%s%nTable written to %s%n", first.model(), seeds, summary.render(), summary.headline(), csv);
+    stdout.flush();
+    return 0;
   }
 
   /** --resume: the recorded run, rebuilt as it was built, continued after its last completed epoch. */
@@ -131,7 +183,6 @@ final class TrainCommand implements Callable<Integer> {
       throw new UserError(resume + " has completed all " + config.recipe().epochs() + " epochs; nothing to resume");
     }
     threadsOption.apply();
-    Sequential model = ArchSpec.build(config.arch(), new Rng(config.seed()));
     Augmentation augmentation = new Augmentation(config.rotationDegrees(), config.translate(), config.minScale(),
         config.maxScale());
     if (dataOption.data == null && Files.isDirectory(Path.of(config.data()))) {
@@ -143,17 +194,30 @@ final class TrainCommand implements Callable<Integer> {
           + " has only " + mnist.train().size());
     }
     MnistSet trainSet = mnist.train().limit(config.trainImages());
+    MnistSet.HeldOut parts = config.valSplit() == 0 ? new MnistSet.HeldOut(trainSet, null)
+        : trainSet.holdOut(config.valSplit());
     spec.commandLine().getOut().printf("Resuming %s after epoch %d of %d%n", resume, done, config.recipe().epochs());
-    return train(config.withStatus(RunConfig.RUNNING), model, augmentation, trainSet, mnist, resume, true);
+    return train(config.withStatus(RunConfig.RUNNING), augmentation, parts, mnist, resume, true, true).exitCode();
   }
 
-  private int train(RunConfig config, Sequential model, Augmentation augmentation, MnistSet trainSet, Mnist mnist,
-      Path runDir, boolean resuming) throws IOException {
+  /** How a run ended: its exit code, and its outcome (null when it never started). */
+  private record Finished(int exitCode, TrainingRun.Outcome outcome) {}
+
+  private Finished train(RunConfig config, Augmentation augmentation, MnistSet.HeldOut parts, Mnist mnist,
+      Path runDir, boolean resuming, boolean showSummary) throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
     Recipe recipe = config.recipe();
-    stdout.print(ModelSummary.of(model, new int[] {1, 28, 28}).render());
-    stdout.printf(Locale.ROOT, "%s on %,d training / %,d test images from %s; %s%n", config.model(),
-        trainSet.size(), mnist.test().size(), mnist.directory(), describe(recipe, augmentation));
+    Sequential model = ArchSpec.build(config.arch(), new Rng(config.seed()));
+    MnistSet trainSet = parts.train();
+    MnistSet validationSet = parts.validation();
+    if (showSummary) {
+      stdout.print(ModelSummary.of(model, new int[] {1, 28, 28}).render());
+    }
+    String validating = validationSet == null ? ""
+        : String.format(Locale.ROOT, " (%,d more held out for validation)", validationSet.size());
+    stdout.printf(Locale.ROOT, "%s on %,d training%s / %,d test images from %s; %s; seed %d%n", config.model(),
+        trainSet.size(), validating, mnist.test().size(), mnist.directory(), describe(recipe, augmentation),
+        config.seed());
     stdout.flush();
     config.write(runDir.resolve("config.json"));
 
@@ -161,8 +225,8 @@ final class TrainCommand implements Callable<Integer> {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(Checkpoint.MODEL, config.model());
     metadata.put(Checkpoint.ARCH, config.arch());
-    TrainingRun run = new TrainingRun(model, recipe, augmentation, config.seed(), trainSet, mnist.test(), runDir,
-        metadata);
+    TrainingRun run = new TrainingRun(model, recipe, augmentation, config.seed(), trainSet, validationSet,
+        mnist.test(), runDir, metadata);
     TrainingRun.Listener listener = new TrainingRun.Listener() {
       @Override
       public TrainingRun.EpochListener epochStarted(int epoch, int epochs, int images) {
@@ -170,11 +234,13 @@ final class TrainCommand implements Callable<Integer> {
       }
 
       @Override
-      public void epochFinished(EpochMetrics m, Evaluation test, boolean improved) {
+      public void epochFinished(EpochMetrics m, Evaluation validation, Evaluation test, boolean improved) {
+        String val = validation == null ? "" : String.format(Locale.ROOT, "val loss %.4f acc %d/%d (%.2f%%)  ",
+            validation.loss(), validation.correct(), validation.total(), validation.accuracy());
         stdout.printf(Locale.ROOT,
-            "Epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %d/%d (%.2f%%)  lr %.4f  %.1fs%s%n",
-            m.epoch(), recipe.epochs(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), test.correct(), test.total(),
-            m.testAccuracy(), m.lr(), m.seconds(), improved ? "  *" : "");
+            "Epoch %d/%d  train loss %.4f acc %.2f%%  %stest loss %.4f acc %d/%d (%.2f%%)  lr %.4f  %.1fs%s%n",
+            m.epoch(), recipe.epochs(), m.trainLoss(), m.trainAccuracy(), val, m.testLoss(), test.correct(),
+            test.total(), m.testAccuracy(), m.lr(), m.seconds(), improved ? "  *" : "");
         stdout.flush();
       }
     };
@@ -189,22 +255,28 @@ final class TrainCommand implements Callable<Integer> {
           + "in %s. Try a lower learning rate (--lr, or --max-lr with onecycle).%n",
           outcome.divergedLoss(), epoch, outcome.divergedBatch(), saved, runDir);
       stderr.flush();
-      return DIVERGED;
+      return new Finished(DIVERGED, outcome);
     }
     if (!outcome.completed()) {
       config.withStatus("stopped in epoch " + epoch).write(runDir.resolve("config.json"));
       stdout.printf("Stopped during epoch %d; %s in %s. Continue with: backprop train --resume %s%n", epoch, saved,
           runDir, runDir);
       stdout.flush();
-      return 130;
+      return new Finished(130, outcome);
     }
     config.withStatus(RunConfig.COMPLETED).write(runDir.resolve("config.json"));
     EpochMetrics best = outcome.best();
-    stdout.printf(Locale.ROOT, "Best test accuracy %.2f%% at epoch %d; final %.2f%%. Run saved in %s%n",
-        best.testAccuracy(), best.epoch(), outcome.history().get(outcome.history().size() - 1).testAccuracy(),
-        runDir);
+    EpochMetrics last = outcome.history().get(outcome.history().size() - 1);
+    if (best.hasValidation()) {
+      stdout.printf(Locale.ROOT, "Best validation accuracy %.2f%% at epoch %d (test %.2f%% there, in "
+          + "best.safetensors); final validation %.2f%%, test %.2f%%. Run saved in %s%n", best.valAccuracy(),
+          best.epoch(), best.testAccuracy(), last.valAccuracy(), last.testAccuracy(), runDir);
+    } else {
+      stdout.printf(Locale.ROOT, "Best test accuracy %.2f%% at epoch %d; final %.2f%%. Run saved in %s%n",
+          best.testAccuracy(), best.epoch(), last.testAccuracy(), runDir);
+    }
     stdout.flush();
-    return 0;
+    return new Finished(0, outcome);
   }
 
   private Path defaultRunDirectory() {
@@ -228,6 +300,7 @@ final class TrainCommand implements Callable<Integer> {
         epochs != null ? epochs : r.epochs(),
         batchSize != null ? batchSize : r.batchSize(),
         rotation != null ? rotation : r.rotationDegrees(),
+        translate != null ? translate : r.translate(),
         labelSmoothing != null ? labelSmoothing : r.labelSmoothing());
     recipe.validate();
     return recipe;
@@ -235,12 +308,12 @@ final class TrainCommand implements Callable<Integer> {
 
   private Augmentation augmentation(Recipe recipe) {
     if (noAugment) {
-      if (rotation != null || translate != 0 || scale != null) {
+      if (rotation != null || translate != null || scale != null) {
         throw new UserError("--no-augment contradicts --rotation, --translate and --scale; give one or the other");
       }
       return Augmentation.NONE;
     }
-    Augmentation a = Augmentation.rotation(recipe.rotationDegrees()).withTranslate(translate);
+    Augmentation a = Augmentation.rotation(recipe.rotationDegrees()).withTranslate(recipe.translate());
     if (scale != null) {
       if (scale.length != 2) {
         throw new UserError("--scale takes two numbers, MIN,MAX");
