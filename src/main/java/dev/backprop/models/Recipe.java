@@ -83,11 +83,19 @@ public record Recipe(
     }
   }
 
-  static Recipe sgdOneCycle(double maxLr, int epochs) {
-    return new Recipe("sgd", 0.01, 0.9, false, 0, "onecycle", maxLr, 0, 0, epochs, 128, 7, 0, 0);
+  /** The same recipe with random translation by up to {@code fraction} of the image side. */
+  Recipe withTranslate(double fraction) {
+    return new Recipe(optimizer, lr, momentum, nesterov, weightDecay, schedule, maxLr, stepSize, gamma, epochs,
+        batchSize, rotationDegrees, fraction, labelSmoothing);
   }
 
-  static Recipe sgdStep(double lr, int stepSize, double gamma, int epochs) {
-    return new Recipe("sgd", lr, 0.9, false, 0, "step", 0, stepSize, gamma, epochs, 128, 7, 0, 0);
+  /** The same recipe trained with label smoothing {@code epsilon}. */
+  Recipe withLabelSmoothing(double epsilon) {
+    return new Recipe(optimizer, lr, momentum, nesterov, weightDecay, schedule, maxLr, stepSize, gamma, epochs,
+        batchSize, rotationDegrees, translate, epsilon);
+  }
+
+  static Recipe sgdOneCycle(double maxLr, int epochs) {
+    return new Recipe("sgd", 0.01, 0.9, false, 0, "onecycle", maxLr, 0, 0, epochs, 128, 7, 0, 0);
   }
 }
