@@ -1,5 +1,6 @@
 package dev.backprop.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.backprop.UserError;
 import dev.backprop.data.Augmentation;
 import dev.backprop.data.Mnist;
@@ -13,6 +14,7 @@ import dev.backprop.tensor.Rng;
 import dev.backprop.train.Checkpoint;
 import dev.backprop.train.EpochMetrics;
 import dev.backprop.train.Evaluation;
+import dev.backprop.train.MetricsCsv;
 import dev.backprop.train.RunConfig;
 import dev.backprop.train.SeedSummary;
 import dev.backprop.train.TrainingRun;
@@ -44,6 +46,7 @@ import picocli.CommandLine.Spec;
       "Exit codes: 0 done, 2 a usage or file error, 3 the loss diverged (NaN or infinite), 130 stopped by Ctrl-C."
     })
 final class TrainCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
   /** Exit code of a run whose loss became NaN or infinite. */
   static final int DIVERGED = 3;
 
@@ -121,7 +124,9 @@ final class TrainCommand implements Callable<Integer> {
 
     Mnist mnist = dataOption.load(spec.commandLine().getErr());
     MnistSet trainSet = limit == null ? mnist.train() : mnist.train().limit(Math.min(limit, mnist.train().size()));
-    MnistSet.HeldOut parts = valSplit == null ? new MnistSet.HeldOut(trainSet, null) : trainSet.holdOut(valSplit);
+    if (valSplit != null) {
+      trainSet.holdOut(valSplit); // a --val-split the set cannot spare is reported before anything is written
+    }
     Path dir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
     RunConfig first = new RunConfig(Versions.backprop(), modelChoice.displayName(), modelChoice.architecture(),
         recipe, augmentation.degrees(), augmentation.translate(), augmentation.minScale(), augmentation.maxScale(),
@@ -130,44 +135,71 @@ final class TrainCommand implements Callable<Integer> {
     if (seeds == null) {
       if (force) {
         TrainingRun.deleteRunFiles(dir);
+        Files.deleteIfExists(dir.resolve(SeedPlan.FILE));
       }
-      return train(first, augmentation, parts, mnist, dir, false, true).exitCode();
+      return train(first, mnist, dir, false, true).exitCode();
     }
-    return trainSeeds(first, augmentation, parts, mnist, dir);
+    return trainSeeds(new SeedPlan(seed, seeds), first, mnist, dir, false);
+  }
+
+  /** What a --seeds run plans, written first as DIR/seeds.json, so that --resume DIR can finish it. */
+  record SeedPlan(long firstSeed, int seeds) {
+    static final String FILE = "seeds.json";
   }
 
   /**
    * --seeds K: the runs one after another, each into its own seed-S directory, then the table of their accuracies.
-   * A run that stops (Ctrl-C, divergence) ends the sweep with its exit code.
+   * A run that stops (Ctrl-C, divergence) ends the sweep with its exit code. Resuming, a seed whose run completed
+   * is only read back, a stopped one resumed, and one not begun started from the first seed's configuration.
    */
-  private int trainSeeds(RunConfig first, Augmentation augmentation, MnistSet.HeldOut parts, Mnist mnist, Path dir)
+  private int trainSeeds(SeedPlan plan, RunConfig first, Mnist mnist, Path dir, boolean resuming)
       throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
+    if (!resuming) {
+      JSON.writeValue(dir.resolve(SeedPlan.FILE).toFile(), plan);
+    }
     List<SeedSummary.Run> runs = new ArrayList<>();
-    for (int i = 0; i < seeds; i++) {
-      long runSeed = first.seed() + i;
-      Path runDir = OutputDirectory.prepare(dir.resolve("seed-" + runSeed), force);
-      if (force) {
-        TrainingRun.deleteRunFiles(runDir);
+    for (int i = 0; i < plan.seeds(); i++) {
+      long runSeed = plan.firstSeed() + i;
+      Path runDir = dir.resolve("seed-" + runSeed);
+      String header = String.format(Locale.ROOT, "%nSeed %d (%d of %d) in %s", runSeed, i + 1, plan.seeds(), runDir);
+      Finished finished;
+      if (resuming && Files.exists(runDir.resolve("config.json"))) {
+        RunConfig config = RunConfig.read(runDir.resolve("config.json"));
+        int done = TrainingState.savedEpoch(runDir);
+        if (done >= config.recipe().epochs()) {
+          stdout.println(header + ": completed earlier");
+          runs.add(new SeedSummary.Run(runSeed, MetricsCsv.read(runDir.resolve("metrics.csv"))));
+          continue;
+        }
+        stdout.printf(Locale.ROOT, "%s: resuming after epoch %d of %d%n", header, done, config.recipe().epochs());
+        finished = train(config.withStatus(RunConfig.RUNNING), mnist, runDir, true, false);
+      } else {
+        OutputDirectory.prepare(runDir, force);
+        if (force) {
+          TrainingRun.deleteRunFiles(runDir);
+        }
+        stdout.println(header);
+        finished = train(first.withSeed(runSeed), mnist, runDir, false, i == 0);
       }
-      stdout.printf(Locale.ROOT, "%nSeed %d (%d of %d) into %s%n", runSeed, i + 1, seeds, runDir);
-      long start = System.nanoTime();
-      Finished finished = train(first.withSeed(runSeed), augmentation, parts, mnist, runDir, false, i == 0);
       if (finished.exitCode() != 0) {
+        if (finished.exitCode() == 130) {
+          stdout.printf("The other seeds continue with: backprop train --resume %s%n", dir);
+        }
         return finished.exitCode();
       }
-      runs.add(new SeedSummary.Run(runSeed, finished.outcome().history(), (System.nanoTime() - start) / 1e9));
+      runs.add(new SeedSummary.Run(runSeed, finished.outcome().history()));
     }
     SeedSummary summary = new SeedSummary(runs);
     Path csv = dir.resolve("seeds.csv");
     summary.writeCsv(csv);
     stdout.printf(Locale.ROOT, "%n%s on %d seeds (accuracies in percent; std is the sample standard deviation):%n%s"
-        + "%s%nTable written to %s%n", first.model(), seeds, summary.render(), summary.headline(), csv);
+        + "%s%nTable written to %s%n", first.model(), plan.seeds(), summary.render(), summary.headline(), csv);
     stdout.flush();
     return 0;
   }
 
-  /** --resume: the recorded run, rebuilt as it was built, continued after its last completed epoch. */
+  /** --resume: the recorded run (or --seeds runs), rebuilt as it was built, continued after its last completed epoch. */
   private int resumeRun() throws IOException {
     List<String> others = spec.commandLine().getParseResult().matchedOptions().stream()
         .map(o -> o.longestName())
@@ -177,14 +209,26 @@ final class TrainCommand implements Callable<Integer> {
       throw new UserError("--resume continues with the options the run recorded; only --data and --threads may be "
           + "given with it, not " + String.join(", ", others));
     }
+    Path planFile = resume.resolve(SeedPlan.FILE);
+    if (Files.exists(planFile) && Files.notExists(resume.resolve("config.json"))) {
+      SeedPlan plan = JSON.readValue(planFile.toFile(), SeedPlan.class);
+      RunConfig first = RunConfig.read(resume.resolve("seed-" + plan.firstSeed()).resolve("config.json"));
+      threadsOption.apply();
+      return trainSeeds(plan, first, loadRecorded(first), resume, true);
+    }
     RunConfig config = RunConfig.read(resume.resolve("config.json"));
     int done = TrainingState.savedEpoch(resume);
     if (done >= config.recipe().epochs()) {
       throw new UserError(resume + " has completed all " + config.recipe().epochs() + " epochs; nothing to resume");
     }
     threadsOption.apply();
-    Augmentation augmentation = new Augmentation(config.rotationDegrees(), config.translate(), config.minScale(),
-        config.maxScale());
+    Mnist mnist = loadRecorded(config);
+    spec.commandLine().getOut().printf("Resuming %s after epoch %d of %d%n", resume, done, config.recipe().epochs());
+    return train(config.withStatus(RunConfig.RUNNING), mnist, resume, true, true).exitCode();
+  }
+
+  /** The data a recorded run trained on: --data, else the directory it recorded, else the usual search. */
+  private Mnist loadRecorded(RunConfig config) {
     if (dataOption.data == null && Files.isDirectory(Path.of(config.data()))) {
       dataOption.data = Path.of(config.data());
     }
@@ -193,21 +237,26 @@ final class TrainCommand implements Callable<Integer> {
       throw new UserError(resume + " trained on " + config.trainImages() + " images; " + mnist.directory()
           + " has only " + mnist.train().size());
     }
-    MnistSet trainSet = mnist.train().limit(config.trainImages());
-    MnistSet.HeldOut parts = config.valSplit() == 0 ? new MnistSet.HeldOut(trainSet, null)
-        : trainSet.holdOut(config.valSplit());
-    spec.commandLine().getOut().printf("Resuming %s after epoch %d of %d%n", resume, done, config.recipe().epochs());
-    return train(config.withStatus(RunConfig.RUNNING), augmentation, parts, mnist, resume, true, true).exitCode();
+    return mnist;
   }
 
   /** How a run ended: its exit code, and its outcome (null when it never started). */
   private record Finished(int exitCode, TrainingRun.Outcome outcome) {}
 
-  private Finished train(RunConfig config, Augmentation augmentation, MnistSet.HeldOut parts, Mnist mnist,
-      Path runDir, boolean resuming, boolean showSummary) throws IOException {
+  /**
+   * Trains (or with {@code resuming} continues) the run {@code config} describes into {@code runDir}: the model built
+   * from its architecture and seed, on its share of {@code mnist}'s training images, with its augmentation.
+   */
+  private Finished train(RunConfig config, Mnist mnist, Path runDir, boolean resuming, boolean showSummary)
+      throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
     Recipe recipe = config.recipe();
     Sequential model = ArchSpec.build(config.arch(), new Rng(config.seed()));
+    Augmentation augmentation = new Augmentation(config.rotationDegrees(), config.translate(), config.minScale(),
+        config.maxScale());
+    MnistSet images = mnist.train().limit(config.trainImages());
+    MnistSet.HeldOut parts = config.valSplit() == 0 ? new MnistSet.HeldOut(images, null)
+        : images.holdOut(config.valSplit());
     MnistSet trainSet = parts.train();
     MnistSet validationSet = parts.validation();
     if (showSummary) {

@@ -16,13 +16,18 @@ import java.util.function.ToDoubleFunction;
  */
 public final class SeedSummary {
 
-  /** One seed's run: its epochs in order and the seconds it took. */
-  public record Run(long seed, List<EpochMetrics> history, double seconds) {
+  /** One seed's run: its epochs in order. */
+  public record Run(long seed, List<EpochMetrics> history) {
     public Run {
       if (history.isEmpty()) {
         throw new IllegalArgumentException("seed " + seed + " has no completed epoch");
       }
       history = List.copyOf(history);
+    }
+
+    /** The time its epochs took (training and evaluation; checkpoints and start-up not counted). */
+    public double seconds() {
+      return history.stream().mapToDouble(EpochMetrics::seconds).sum();
     }
 
     public EpochMetrics last() {

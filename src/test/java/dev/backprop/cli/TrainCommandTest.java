@@ -130,6 +130,21 @@ class TrainCommandTest {
     assertThat(csv.get(5).split(",")[0]).isEqualTo("std");
     assertThat(Double.parseDouble(csv.get(5).split(",")[1])).isEqualTo(SeedSummary.std(finals));
 
+    byte[] lastSeed = Files.readAllBytes(dir.resolve("seed-9").resolve("model.safetensors"));
+    try (var files = Files.list(dir.resolve("seed-9"))) { // as if stopped before its turn
+      for (Path file : files.toList()) {
+        Files.delete(file);
+      }
+    }
+    Files.delete(dir.resolve("seed-9"));
+    Run resumed = MainTest.run("train", "--resume", dir.toString(), "--data", data.toString());
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.out()).contains("Seed 7 (1 of 3) in " + dir.resolve("seed-7") + ": completed earlier")
+        .contains("Epoch 2/2").containsOnlyOnce("Epoch 2/2");
+    assertThat(Files.readAllBytes(dir.resolve("seed-9").resolve("model.safetensors"))).isEqualTo(lastSeed);
+    assertThat(Files.readAllLines(dir.resolve("seeds.csv")).get(3)).startsWith(csv.get(3).split(",")[0]
+        + "," + csv.get(3).split(",")[1] + ",");
+
     Run single = MainTest.run("train", "--data", data.toString(), "--epochs", "2", "--batch-size", "32",
         "--arch", "c4 m c8 gap fc10", "--seed", "8", "--out", shared.resolve("seed8").toString());
     assertThat(single.exitCode()).as(single.err()).isZero();
