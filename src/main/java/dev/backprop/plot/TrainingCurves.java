@@ -98,7 +98,7 @@ public final class TrainingCurves {
 
   private static XYChart lossPanel(String title, double[] x, double[] loss, Color colour) {
     XYChart chart = panel(title, "loss", x);
-    series(chart, "loss", x, loss, colour);
+    series(chart, title.startsWith("Test") ? "test" : "train", x, loss, colour);
     Range range = Range.of(loss);
     chart.getStyler().setYAxisMin(0.0);
     chart.getStyler().setYAxisMax(range.isEmpty() ? 1.0 : Math.max(range.max() * 1.08, 1e-6));
