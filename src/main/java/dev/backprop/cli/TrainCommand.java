@@ -1,5 +1,6 @@
 package dev.backprop.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.backprop.UserError;
 import dev.backprop.data.Augmentation;
 import dev.backprop.data.Mnist;
@@ -14,7 +15,9 @@ import dev.backprop.tensor.Rng;
 import dev.backprop.train.Checkpoint;
 import dev.backprop.train.EpochMetrics;
 import dev.backprop.train.Evaluation;
+import dev.backprop.train.MetricsCsv;
 import dev.backprop.train.RunConfig;
+import dev.backprop.train.SeedSummary;
 import dev.backprop.train.TrainingRun;
 import dev.backprop.train.TrainingState;
 import java.io.IOException;
@@ -42,10 +45,12 @@ import picocli.CommandLine.Spec;
     description = {
       "Train a model on MNIST: prints the summary, a progress bar per epoch and a test line per epoch.",
       "Writes metrics.csv, config.json, model.safetensors (last epoch), best.safetensors and curves.png.",
+      "--seeds K trains K seeds one after another into DIR/seed-S and prints their mean ± std (DIR/seeds.csv).",
       "Ctrl-C stops; the last completed epoch is already saved, and --resume DIR continues from it.",
       "Exit codes: 0 done, 2 a usage or file error, 3 the loss diverged (NaN or infinite), 130 stopped by Ctrl-C."
     })
 final class TrainCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
   /** Exit code of a run whose loss became NaN or infinite. */
   static final int DIVERGED = 3;
 
@@ -70,9 +75,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Train with cross-entropy against "
       + "(1 - EPS) one-hot + EPS/10 instead of the NLL loss, as PyTorch's label_smoothing (default: the recipe's).")
   Double labelSmoothing;
-  @Option(names = "--translate", defaultValue = "0",
-      description = "Random translation as a fraction of the image side (random affine), e.g. 0.1.")
-  double translate;
+  @Option(names = "--translate", paramLabel = "F",
+      description = "Random translation as a fraction of the image side (random affine), e.g. 0.1 (default: the "
+          + "recipe's).")
+  Double translate;
   @Option(names = "--scale", split = ",", paramLabel = "MIN,MAX",
       description = "Random scale range (random affine), e.g. 0.9,1.1.")
   double[] scale;
@@ -81,6 +87,14 @@ final class TrainCommand implements Callable<Integer> {
       + "augmentation and dropout. Default: ${DEFAULT-VALUE}.") long seed;
   @Option(names = "--limit", paramLabel = "N", description = "Train on the first N images only (quick checks).")
   Integer limit;
+  @Option(names = "--val-split", paramLabel = "N", description = "Hold N training images out for validation (the "
+      + "same images whatever the seed): best.safetensors is then the epoch with the best validation accuracy, "
+      + "not the best test accuracy.")
+  Integer valSplit;
+  @Option(names = "--seeds", paramLabel = "K", description = "Train K runs one after another with the seeds SEED, "
+      + "SEED+1, ..., each into DIR/seed-S under --out, then print each seed's final and best accuracy with their "
+      + "mean ± std (also written to DIR/seeds.csv).")
+  Integer seeds;
   @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/<model>-<time>).")
   Path out;
   @Option(names = "--force", description = "Write into a non-empty --out directory: the files an earlier run "
@@ -109,7 +123,15 @@ final class TrainCommand implements Callable<Integer> {
     if (limit != null && limit < 1) {
       throw new UserError("--limit must be at least 1");
     }
+    if (valSplit != null && valSplit < 1) {
+      throw new UserError("--val-split must be at least 1");
+    }
+    if (seeds != null && seeds < 1) {
+      throw new UserError("--seeds must be at least 1");
+    }
     Augmentation augmentation = augmentation(recipe);
+    // The model is built here so that a mistake in --arch, an --init that does not fit it, or a batch that does
+    // not fit in memory is reported before the data loads and before anything is written.
     Sequential model = modelChoice.build(new Rng(seed));
     RunConfig.Init initFrom = null;
     if (init != null) {
@@ -120,19 +142,83 @@ final class TrainCommand implements Callable<Integer> {
 
     Mnist mnist = dataOption.load(spec.commandLine().getErr());
     MnistSet trainSet = limit == null ? mnist.train() : mnist.train().limit(Math.min(limit, mnist.train().size()));
-    requireMemory(model, Math.min(recipe.batchSize(), Math.max(trainSet.size(), mnist.test().size())));
-    Path runDir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
-    if (force) {
-      TrainingRun.deleteRunFiles(runDir);
+    if (valSplit != null) {
+      trainSet.holdOut(valSplit); // a --val-split the set cannot spare is reported before anything is written
     }
-    RunConfig config = new RunConfig(Versions.backprop(), modelChoice.displayName(), modelChoice.architecture(),
+    requireMemory(model, Math.min(recipe.batchSize(), Math.max(trainSet.size(), mnist.test().size())));
+    Path dir = OutputDirectory.prepare(out != null ? out : defaultRunDirectory(), force);
+    RunConfig first = new RunConfig(Versions.backprop(), modelChoice.displayName(), modelChoice.architecture(),
         recipe, augmentation.degrees(), augmentation.translate(), augmentation.minScale(), augmentation.maxScale(),
-        seed, threadCount, trainSet.size(), mnist.directory().toString(), mnist.canonical(), initFrom,
-        LocalDateTime.now().toString(), Runtime.version().toString(), RunConfig.RUNNING);
-    return train(config, model, augmentation, trainSet, mnist, runDir, false);
+        seed, threadCount, trainSet.size(), valSplit == null ? 0 : valSplit, mnist.directory().toString(),
+        mnist.canonical(), initFrom, LocalDateTime.now().toString(), Runtime.version().toString(), RunConfig.RUNNING);
+    if (seeds == null) {
+      if (force) {
+        TrainingRun.deleteRunFiles(dir);
+        Files.deleteIfExists(dir.resolve(SeedPlan.FILE));
+      }
+      return train(first, mnist, dir, false, true).exitCode();
+    }
+    return trainSeeds(new SeedPlan(seed, seeds), first, mnist, dir, false);
   }
 
-  /** --resume: the recorded run, rebuilt as it was built, continued after its last completed epoch. */
+  /** What a --seeds run plans, written first as DIR/seeds.json, so that --resume DIR can finish it. */
+  record SeedPlan(long firstSeed, int seeds) {
+    static final String FILE = "seeds.json";
+  }
+
+  /**
+   * --seeds K: the runs one after another, each into its own seed-S directory, then the table of their accuracies.
+   * A run that stops (Ctrl-C, divergence) ends the sweep with its exit code. Resuming, a seed whose run completed
+   * is only read back, a stopped one resumed, and one not begun started from the first seed's configuration.
+   */
+  private int trainSeeds(SeedPlan plan, RunConfig first, Mnist mnist, Path dir, boolean resuming)
+      throws IOException {
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (!resuming) {
+      JSON.writeValue(dir.resolve(SeedPlan.FILE).toFile(), plan);
+    }
+    List<SeedSummary.Run> runs = new ArrayList<>();
+    for (int i = 0; i < plan.seeds(); i++) {
+      long runSeed = plan.firstSeed() + i;
+      Path runDir = dir.resolve("seed-" + runSeed);
+      String header = String.format(Locale.ROOT, "%nSeed %d (%d of %d) in %s", runSeed, i + 1, plan.seeds(), runDir);
+      Finished finished;
+      if (resuming && Files.exists(runDir.resolve("config.json"))) {
+        RunConfig config = RunConfig.read(runDir.resolve("config.json"));
+        int done = TrainingState.savedEpoch(runDir);
+        if (done >= config.recipe().epochs()) {
+          stdout.println(header + ": completed earlier");
+          runs.add(new SeedSummary.Run(runSeed, MetricsCsv.read(runDir.resolve("metrics.csv"))));
+          continue;
+        }
+        stdout.printf(Locale.ROOT, "%s: resuming after epoch %d of %d%n", header, done, config.recipe().epochs());
+        finished = train(config.withStatus(RunConfig.RUNNING), mnist, runDir, true, false);
+      } else {
+        OutputDirectory.prepare(runDir, force);
+        if (force) {
+          TrainingRun.deleteRunFiles(runDir);
+        }
+        stdout.println(header);
+        finished = train(first.withSeed(runSeed), mnist, runDir, false, i == 0);
+      }
+      if (finished.exitCode() != 0) {
+        if (finished.exitCode() == 130) {
+          stdout.printf("The other seeds continue with: backprop train --resume %s%n", dir);
+        }
+        return finished.exitCode();
+      }
+      runs.add(new SeedSummary.Run(runSeed, finished.outcome().history()));
+    }
+    SeedSummary summary = new SeedSummary(runs);
+    Path csv = dir.resolve("seeds.csv");
+    summary.writeCsv(csv);
+    stdout.printf(Locale.ROOT, "%n%s on %d seeds (accuracies in percent; std is the sample standard deviation):%n%s"
+        + "%s%nTable written to %s%n", first.model(), plan.seeds(), summary.render(), summary.headline(), csv);
+    stdout.flush();
+    return 0;
+  }
+
+  /** --resume: the recorded run (or --seeds runs), rebuilt as it was built, continued after its last completed epoch. */
   private int resumeRun() throws IOException {
     List<String> others = spec.commandLine().getParseResult().matchedOptions().stream()
         .map(o -> o.longestName())
@@ -142,23 +228,26 @@ final class TrainCommand implements Callable<Integer> {
       throw new UserError("--resume continues with the options the run recorded; only --data and --threads may be "
           + "given with it, not " + String.join(", ", others));
     }
+    Path planFile = resume.resolve(SeedPlan.FILE);
+    if (Files.exists(planFile) && Files.notExists(resume.resolve("config.json"))) {
+      SeedPlan plan = JSON.readValue(planFile.toFile(), SeedPlan.class);
+      RunConfig first = RunConfig.read(resume.resolve("seed-" + plan.firstSeed()).resolve("config.json"));
+      threadsOption.apply();
+      return trainSeeds(plan, first, loadRecorded(first), resume, true);
+    }
     RunConfig config = RunConfig.read(resume.resolve("config.json"));
     int done = TrainingState.savedEpoch(resume);
     if (done >= config.recipe().epochs()) {
       throw new UserError(resume + " has completed all " + config.recipe().epochs() + " epochs; nothing to resume");
     }
     threadsOption.apply();
-    Sequential model = ArchSpec.build(config.arch(), new Rng(config.seed()));
-    if (done == 0 && config.init() != null) { // no epoch saved yet: start again from the same weights
-      Path initFile = Path.of(config.init().file());
-      if (!Files.isRegularFile(initFile) || !sha256(initFile).equals(config.init().sha256())) {
-        throw new UserError(resume + " started from " + initFile + ", which is gone or has changed since; start "
-            + "a new run");
-      }
-      Checkpoint.load(initFile, model);
-    }
-    Augmentation augmentation = new Augmentation(config.rotationDegrees(), config.translate(), config.minScale(),
-        config.maxScale());
+    Mnist mnist = loadRecorded(config);
+    spec.commandLine().getOut().printf("Resuming %s after epoch %d of %d%n", resume, done, config.recipe().epochs());
+    return train(config.withStatus(RunConfig.RUNNING), mnist, resume, true, true).exitCode();
+  }
+
+  /** The data a recorded run trained on: --data, else the directory it recorded, else the usual search. */
+  private Mnist loadRecorded(RunConfig config) {
     if (dataOption.data == null && Files.isDirectory(Path.of(config.data()))) {
       dataOption.data = Path.of(config.data());
     }
@@ -167,19 +256,39 @@ final class TrainCommand implements Callable<Integer> {
       throw new UserError(resume + " trained on " + config.trainImages() + " images; " + mnist.directory()
           + " has only " + mnist.train().size());
     }
-    MnistSet trainSet = mnist.train().limit(config.trainImages());
-    requireMemory(model, Math.min(config.recipe().batchSize(), Math.max(trainSet.size(), mnist.test().size())));
-    spec.commandLine().getOut().printf("Resuming %s after epoch %d of %d%n", resume, done, config.recipe().epochs());
-    return train(config.withStatus(RunConfig.RUNNING), model, augmentation, trainSet, mnist, resume, true);
+    return mnist;
   }
 
-  private int train(RunConfig config, Sequential model, Augmentation augmentation, MnistSet trainSet, Mnist mnist,
-      Path runDir, boolean resuming) throws IOException {
+  /** How a run ended: its exit code, and its outcome (null when it never started). */
+  private record Finished(int exitCode, TrainingRun.Outcome outcome) {}
+
+  /**
+   * Trains (or with {@code resuming} continues) the run {@code config} describes into {@code runDir}: the model built
+   * from its architecture and seed, on its share of {@code mnist}'s training images, with its augmentation.
+   */
+  private Finished train(RunConfig config, Mnist mnist, Path runDir, boolean resuming, boolean showSummary)
+      throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
     Recipe recipe = config.recipe();
-    stdout.print(ModelSummary.of(model, new int[] {1, 28, 28}).render());
-    stdout.printf(Locale.ROOT, "%s on %,d training / %,d test images from %s; %s%n", config.model(),
-        trainSet.size(), mnist.test().size(), mnist.directory(), describe(recipe, augmentation));
+    Sequential model = ArchSpec.build(config.arch(), new Rng(config.seed()));
+    if (config.init() != null && (!resuming || TrainingState.savedEpoch(runDir) == 0)) {
+      loadInit(config, model, runDir);
+    }
+    Augmentation augmentation = new Augmentation(config.rotationDegrees(), config.translate(), config.minScale(),
+        config.maxScale());
+    MnistSet images = mnist.train().limit(config.trainImages());
+    MnistSet.HeldOut parts = config.valSplit() == 0 ? new MnistSet.HeldOut(images, null)
+        : images.holdOut(config.valSplit());
+    MnistSet trainSet = parts.train();
+    MnistSet validationSet = parts.validation();
+    if (showSummary) {
+      stdout.print(ModelSummary.of(model, new int[] {1, 28, 28}).render());
+    }
+    String validating = validationSet == null ? ""
+        : String.format(Locale.ROOT, " (%,d more held out for validation)", validationSet.size());
+    stdout.printf(Locale.ROOT, "%s on %,d training%s / %,d test images from %s; %s; seed %d%n", config.model(),
+        trainSet.size(), validating, mnist.test().size(), mnist.directory(), describe(recipe, augmentation),
+        config.seed());
     stdout.flush();
     config.write(runDir.resolve("config.json"));
 
@@ -187,8 +296,8 @@ final class TrainCommand implements Callable<Integer> {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(Checkpoint.MODEL, config.model());
     metadata.put(Checkpoint.ARCH, config.arch());
-    TrainingRun run = new TrainingRun(model, recipe, augmentation, config.seed(), trainSet, mnist.test(), runDir,
-        metadata);
+    TrainingRun run = new TrainingRun(model, recipe, augmentation, config.seed(), trainSet, validationSet,
+        mnist.test(), runDir, metadata);
     TrainingRun.Listener listener = new TrainingRun.Listener() {
       @Override
       public TrainingRun.EpochListener epochStarted(int epoch, int epochs, int images) {
@@ -196,11 +305,13 @@ final class TrainCommand implements Callable<Integer> {
       }
 
       @Override
-      public void epochFinished(EpochMetrics m, Evaluation test, boolean improved) {
+      public void epochFinished(EpochMetrics m, Evaluation validation, Evaluation test, boolean improved) {
+        String val = validation == null ? "" : String.format(Locale.ROOT, "val loss %.4f acc %d/%d (%.2f%%)  ",
+            validation.loss(), validation.correct(), validation.total(), validation.accuracy());
         stdout.printf(Locale.ROOT,
-            "Epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %d/%d (%.2f%%)  lr %.4f  %.1fs%s%n",
-            m.epoch(), recipe.epochs(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), test.correct(), test.total(),
-            m.testAccuracy(), m.lr(), m.seconds(), improved ? "  *" : "");
+            "Epoch %d/%d  train loss %.4f acc %.2f%%  %stest loss %.4f acc %d/%d (%.2f%%)  lr %.4f  %.1fs%s%n",
+            m.epoch(), recipe.epochs(), m.trainLoss(), m.trainAccuracy(), val, m.testLoss(), test.correct(),
+            test.total(), m.testAccuracy(), m.lr(), m.seconds(), improved ? "  *" : "");
         stdout.flush();
       }
     };
@@ -213,22 +324,28 @@ final class TrainCommand implements Callable<Integer> {
       stderr.printf(Locale.ROOT, "backprop: %s: training stopped; %s in %s. Try a lower learning rate (--lr, or "
           + "--max-lr with onecycle).%n", outcome.divergence(), saved, runDir);
       stderr.flush();
-      return DIVERGED;
+      return new Finished(DIVERGED, outcome);
     }
     if (!outcome.completed()) {
       config.withStatus("stopped in epoch " + epoch).write(runDir.resolve("config.json"));
       stdout.printf("Stopped during epoch %d; %s in %s. Continue with: backprop train --resume %s%n", epoch, saved,
           runDir, runDir);
       stdout.flush();
-      return 130;
+      return new Finished(130, outcome);
     }
     config.withStatus(RunConfig.COMPLETED).write(runDir.resolve("config.json"));
     EpochMetrics best = outcome.best();
-    stdout.printf(Locale.ROOT, "Best test accuracy %.2f%% at epoch %d; final %.2f%%. Run saved in %s%n",
-        best.testAccuracy(), best.epoch(), outcome.history().get(outcome.history().size() - 1).testAccuracy(),
-        runDir);
+    EpochMetrics last = outcome.history().get(outcome.history().size() - 1);
+    if (best.hasValidation()) {
+      stdout.printf(Locale.ROOT, "Best validation accuracy %.2f%% at epoch %d (test %.2f%% there, in "
+          + "best.safetensors); final validation %.2f%%, test %.2f%%. Run saved in %s%n", best.valAccuracy(),
+          best.epoch(), best.testAccuracy(), last.valAccuracy(), last.testAccuracy(), runDir);
+    } else {
+      stdout.printf(Locale.ROOT, "Best test accuracy %.2f%% at epoch %d; final %.2f%%. Run saved in %s%n",
+          best.testAccuracy(), best.epoch(), last.testAccuracy(), runDir);
+    }
     stdout.flush();
-    return 0;
+    return new Finished(0, outcome);
   }
 
   /**
@@ -253,6 +370,19 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     return metadata;
+  }
+
+  /**
+   * The weights a run starts from with --init; a run resumed before its first epoch was saved starts again from the
+   * same file, which must not have changed since.
+   */
+  private static void loadInit(RunConfig config, Sequential model, Path runDir) throws IOException {
+    Path initFile = Path.of(config.init().file());
+    if (!Files.isRegularFile(initFile) || !sha256(initFile).equals(config.init().sha256())) {
+      throw new UserError(runDir + " started from " + initFile + ", which is gone or has changed since; start a "
+          + "new run");
+    }
+    Checkpoint.load(initFile, model);
   }
 
   /**
@@ -298,6 +428,7 @@ final class TrainCommand implements Callable<Integer> {
         epochs != null ? epochs : r.epochs(),
         batchSize != null ? batchSize : r.batchSize(),
         rotation != null ? rotation : r.rotationDegrees(),
+        translate != null ? translate : r.translate(),
         labelSmoothing != null ? labelSmoothing : r.labelSmoothing());
     recipe.validate();
     return recipe;
@@ -305,12 +436,12 @@ final class TrainCommand implements Callable<Integer> {
 
   private Augmentation augmentation(Recipe recipe) {
     if (noAugment) {
-      if (rotation != null || translate != 0 || scale != null) {
+      if (rotation != null || translate != null || scale != null) {
         throw new UserError("--no-augment contradicts --rotation, --translate and --scale; give one or the other");
       }
       return Augmentation.NONE;
     }
-    Augmentation a = Augmentation.rotation(recipe.rotationDegrees()).withTranslate(translate);
+    Augmentation a = Augmentation.rotation(recipe.rotationDegrees()).withTranslate(recipe.translate());
     if (scale != null) {
       if (scale.length != 2) {
         throw new UserError("--scale takes two numbers, MIN,MAX");

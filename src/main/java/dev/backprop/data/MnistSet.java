@@ -11,8 +11,15 @@ public final class MnistSet {
   /** Which split: augmentation is only ever applied to {@link #TRAIN}. */
   public enum Split {
     TRAIN,
+    /** Training images held out for model selection ({@link #holdOut}). */
+    VALIDATION,
     TEST
   }
+
+  /** A training set cut in two by {@link #holdOut}: what is trained on, and the held-out validation images. */
+  public record HeldOut(MnistSet train, MnistSet validation) {}
+
+  private static final long VALIDATION_STREAM = 0x76616c6964L; // "valid"
 
   private final Split split;
   private final byte[] pixels;
@@ -92,6 +99,44 @@ public final class MnistSet {
       return this;
     }
     return new MnistSet(split, Arrays.copyOf(pixels, n * imageSize()), Arrays.copyOf(labels, n), rows, cols);
+  }
+
+  /**
+   * Holds {@code count} images out for validation: the indices that {@code count} steps of a Fisher-Yates shuffle
+   * draw from a stream of their own (fixed by the set's size and {@code count} alone, so every training
+   * seed holds out the same images, and no other random stream moves). Both parts keep the images in their
+   * original order.
+   */
+  public HeldOut holdOut(int count) {
+    if (count < 1 || count >= size()) {
+      throw new UserError("--val-split must be between 1 and " + (size() - 1) + " (the training set has "
+          + size() + " images), got " + count);
+    }
+    int[] order = Shuffle.identity(size());
+    SplitMix64 random = SplitMix64.forKey(0, VALIDATION_STREAM, size(), count);
+    boolean[] heldOut = new boolean[size()];
+    for (int i = size() - 1, drawn = 0; drawn < count; i--, drawn++) {
+      int j = random.nextInt(i + 1);
+      int swap = order[i];
+      order[i] = order[j];
+      order[j] = swap;
+      heldOut[order[i]] = true;
+    }
+    return new HeldOut(select(Split.TRAIN, heldOut, false, size() - count),
+        select(Split.VALIDATION, heldOut, true, count));
+  }
+
+  private MnistSet select(Split part, boolean[] heldOut, boolean wanted, int count) {
+    byte[] partPixels = new byte[count * imageSize()];
+    byte[] partLabels = new byte[count];
+    int n = 0;
+    for (int i = 0; i < size(); i++) {
+      if (heldOut[i] == wanted) {
+        System.arraycopy(pixels, i * imageSize(), partPixels, n * imageSize(), imageSize());
+        partLabels[n++] = labels[i];
+      }
+    }
+    return new MnistSet(part, partPixels, partLabels, rows, cols);
   }
 
   @Override

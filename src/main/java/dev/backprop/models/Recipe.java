@@ -17,6 +17,7 @@ import java.util.List;
  * @param schedule "onecycle" (stepped per batch, peaking at {@code maxLr}), "step" (per epoch: lr times
  *     {@code gamma} every {@code stepSize} epochs) or "none"
  * @param rotationDegrees random rotation range (+/-) for training images; 0 turns it off
+ * @param translate random translation range (+/-) as a fraction of the image side (random affine); 0 turns it off
  * @param labelSmoothing ε of the loss: 0 trains with the NLL loss of the log-probabilities, ε &gt; 0 with the
  *     cross-entropy against (1 − ε)·onehot + ε/10 (PyTorch's label_smoothing)
  */
@@ -33,6 +34,7 @@ public record Recipe(
     int epochs,
     int batchSize,
     double rotationDegrees,
+    double translate,
     double labelSmoothing) {
 
   /** Rejects settings that cannot train, with one line naming the option. */
@@ -43,6 +45,7 @@ public record Recipe(
     require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1)");
     require(weightDecay >= 0, "--weight-decay must not be negative");
     require(rotationDegrees >= 0 && rotationDegrees <= 180, "--rotation must be between 0 and 180 degrees");
+    require(translate >= 0 && translate <= 1, "--translate must be a fraction between 0 and 1");
     require(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1)");
     require(Optimizers.optimizer(optimizer) != null, "--optimizer must be sgd, adam or adamw");
     Optimizers.Schedule kind = Optimizers.schedule(schedule);
@@ -80,11 +83,19 @@ public record Recipe(
     }
   }
 
-  static Recipe sgdOneCycle(double maxLr, int epochs) {
-    return new Recipe("sgd", 0.01, 0.9, false, 0, "onecycle", maxLr, 0, 0, epochs, 128, 7, 0);
+  /** The same recipe with random translation by up to {@code fraction} of the image side. */
+  Recipe withTranslate(double fraction) {
+    return new Recipe(optimizer, lr, momentum, nesterov, weightDecay, schedule, maxLr, stepSize, gamma, epochs,
+        batchSize, rotationDegrees, fraction, labelSmoothing);
   }
 
-  static Recipe sgdStep(double lr, int stepSize, double gamma, int epochs) {
-    return new Recipe("sgd", lr, 0.9, false, 0, "step", 0, stepSize, gamma, epochs, 128, 7, 0);
+  /** The same recipe trained with label smoothing {@code epsilon}. */
+  Recipe withLabelSmoothing(double epsilon) {
+    return new Recipe(optimizer, lr, momentum, nesterov, weightDecay, schedule, maxLr, stepSize, gamma, epochs,
+        batchSize, rotationDegrees, translate, epsilon);
+  }
+
+  static Recipe sgdOneCycle(double maxLr, int epochs) {
+    return new Recipe("sgd", 0.01, 0.9, false, 0, "onecycle", maxLr, 0, 0, epochs, 128, 7, 0, 0);
   }
 }

@@ -27,7 +27,7 @@ public final class Zoo {
       new Entry("conv5-gap-fc",
           "five 3x3 pad-1 convs of 4, 8, 16, 24, 32 channels with BN, pool + dropout, GAP, FC 32->10",
           "c4p1 c8p1 m d0.05 c16p1 c24p1 m d0.05 c32p1 gap fc10",
-          Recipe.sgdStep(0.01, 8, 0.1, 19)),
+          Recipe.sgdOneCycle(0.05, 19).withTranslate(0.1)),
       new Entry("squeeze-expand",
           "8->32 channels; a 1x1 squeeze after two 3x3 and a max-pool; GAP then FC",
           "c8 c16 m c8k1 c16 c32 c32 gap fc10",
@@ -36,7 +36,19 @@ public final class Zoo {
           "five blocks, BN + 5% dropout after every layer but the last, max-pool in blocks 2 and 4, "
               + "1x1 conv in block 5, average pool then FC",
           "c8p1 d0.05 c16p1 d0.05 c16 d0.05 m c16 d0.05 c16 d0.05 c32 d0.05 m c16k1 d0.05 gap fc10",
-          Recipe.sgdOneCycle(0.05, 19)));
+          Recipe.sgdOneCycle(0.05, 19)),
+      new Entry("tiny8k",
+          "7,822 parameters: seven 3x3 convs without bias (BN shifts), one max-pool, 1x1 classifier, GAP",
+          "c8nb c10nb c12nb m c12nb c12nb c12nb c16nb conv10k1 gap",
+          Recipe.sgdOneCycle(0.05, 15).withTranslate(0.1).withLabelSmoothing(0.1)),
+      new Entry("tiny5k",
+          "5,450 parameters: tiny8k's layout, narrower",
+          "c8nb c8nb c10nb m c8nb c10nb c12nb c12nb conv10k1 gap",
+          Recipe.sgdOneCycle(0.05, 15).withTranslate(0.1).withLabelSmoothing(0.1)),
+      new Entry("best20k",
+          "ref15k widened to 18,514 parameters, convs without bias",
+          "c8nb c16nb c20nb m d0.05 c16nb c16nb c20nb d0.05 c32nb conv10k1 a3",
+          Recipe.sgdOneCycle(0.05, 19).withTranslate(0.1).withLabelSmoothing(0.1)));
 
   private static final Map<String, Entry> BY_NAME =
       MODELS.stream().collect(Collectors.toMap(Entry::name, Function.identity()));

@@ -21,7 +21,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The training curves of a run as one PNG: a 2×2 figure of training loss, training accuracy, test loss and test
- * accuracy against epoch, under a title that names the best test accuracy. The accuracy panels are zoomed to the
+ * accuracy against epoch (with the validation curves beside the test ones when the run held images out), under a
+ * title that names the best test accuracy. The accuracy panels are zoomed to the
  * data; the test accuracy panel has a dashed line at the {@value #REFERENCE_ACCURACY} % the course aims for.
  *
  * <p>Each panel is an XChart {@link XYChart}; the four are rendered with {@link BitmapEncoder#getBufferedImage}
@@ -36,6 +37,7 @@ public final class TrainingCurves {
 
   private static final Color TRAIN = new Color(0x1f, 0x77, 0xb4);
   private static final Color TEST = new Color(0xd6, 0x5f, 0x0e);
+  private static final Color VALIDATION = new Color(0x2c, 0xa0, 0x2c);
   private static final Color REFERENCE = new Color(0x55, 0x55, 0x55);
   private static final Color GRID = new Color(0xe3, 0xe3, 0xe3);
   private static final int MARKER_LIMIT = 40; // epochs beyond which points get no markers
@@ -59,6 +61,11 @@ public final class TrainingCurves {
         accuracyPanel("Training accuracy", x, values(epochs, EpochMetrics::trainAccuracy), TRAIN, false),
         lossPanel("Test loss", x, values(epochs, EpochMetrics::testLoss), TEST),
         accuracyPanel("Test accuracy", x, values(epochs, EpochMetrics::testAccuracy), TEST, true));
+    if (epochs.get(0).hasValidation()) {
+      addValidation(panels.get(2), "Validation and test loss", x, values(epochs, EpochMetrics::valLoss), false);
+      addValidation(panels.get(3), "Validation and test accuracy", x, values(epochs, EpochMetrics::valAccuracy),
+          true);
+    }
 
     BufferedImage figure = Drawing.whiteImage(2 * PANEL_WIDTH, TITLE_HEIGHT + 2 * PANEL_HEIGHT);
     Graphics2D g = Drawing.graphics(figure);
@@ -91,7 +98,7 @@ public final class TrainingCurves {
 
   private static XYChart lossPanel(String title, double[] x, double[] loss, Color colour) {
     XYChart chart = panel(title, "loss", x);
-    series(chart, "loss", x, loss, colour);
+    series(chart, title.startsWith("Test") ? "test" : "train", x, loss, colour);
     Range range = Range.of(loss);
     chart.getStyler().setYAxisMin(0.0);
     chart.getStyler().setYAxisMax(range.isEmpty() ? 1.0 : Math.max(range.max() * 1.08, 1e-6));
@@ -129,6 +136,28 @@ public final class TrainingCurves {
     chart.getStyler().setYAxisMax(Math.min(100.0, max + pad));
     chart.getStyler().setYAxisDecimalPattern(max - min < 2 ? "0.0" : "0");
     return chart;
+  }
+
+  /**
+   * Adds the validation curve to a test panel, under a legend, widening the y range to hold it (accuracy panels
+   * are zoomed to their data, loss panels start at 0).
+   */
+  private static void addValidation(XYChart chart, String title, double[] x, double[] validation,
+      boolean accuracy) {
+    chart.setTitle(title);
+    series(chart, "validation", x, validation, VALIDATION);
+    XYStyler styler = chart.getStyler();
+    Range range = Range.of(validation);
+    if (!range.isEmpty()) {
+      if (accuracy && styler.getYAxisMin() > range.min()) {
+        styler.setYAxisMin(Math.max(0.0, range.min() - 0.1 * (styler.getYAxisMax() - range.min())));
+      }
+      styler.setYAxisMax(Math.max(styler.getYAxisMax(), accuracy ? Math.min(100.0, range.max()) : range.max() * 1.08));
+    }
+    if (!accuracy) { // the accuracy panel's legend (for the reference line) already sits bottom right
+      styler.setLegendVisible(true);
+      styler.setLegendPosition(Styler.LegendPosition.InsideNE);
+    }
   }
 
   private static XYChart panel(String title, String yTitle, double[] x) {

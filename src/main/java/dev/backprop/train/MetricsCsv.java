@@ -15,13 +15,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code metrics.csv}: a header line, then one row per epoch. The training loop appends a row after each epoch, so
+ * {@code metrics.csv}: a header line, then one row per epoch; a run with validation images ({@code --val-split})
+ * has {@code val_loss,val_acc} before the test columns. The training loop appends a row after each epoch, so
  * a run that stops early leaves every finished epoch on disk. Numbers are written in the shortest plain decimal
  * form that reads back to the same double ({@code 0.001}, not {@code 1.0E-3}); a diverged loss is {@code NaN}.
  */
 public final class MetricsCsv {
   public static final String HEADER = "epoch,lr,train_loss,train_acc,test_loss,test_acc,seconds";
-  private static final int COLUMNS = 7;
+  public static final String HEADER_WITH_VALIDATION =
+      "epoch,lr,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,seconds";
 
   private MetricsCsv() {}
 
@@ -32,9 +34,12 @@ public final class MetricsCsv {
   public static void append(Path csv, EpochMetrics metrics) throws IOException {
     StringBuilder text = new StringBuilder();
     if (Files.notExists(csv) || Files.size(csv) == 0) {
-      text.append(HEADER).append('\n');
+      text.append(header(metrics.hasValidation())).append('\n');
     } else {
-      checkHeader(csv, firstLine(csv));
+      if (checkHeader(csv, firstLine(csv)) != metrics.hasValidation()) {
+        throw new UserError(csv + " was written by a run " + (metrics.hasValidation() ? "without" : "with")
+            + " validation images; its rows cannot be mixed with this run's");
+      }
       if (!endsWithNewline(csv)) {
         text.append('\n'); // the last row was cut short (killed mid-write): keep it apart from ours
       }
@@ -45,7 +50,8 @@ public final class MetricsCsv {
 
   /** Writes the header and all rows, replacing the file. */
   public static void write(Path csv, List<EpochMetrics> rows) throws IOException {
-    StringBuilder text = new StringBuilder(HEADER).append('\n');
+    boolean validation = !rows.isEmpty() && rows.get(0).hasValidation();
+    StringBuilder text = new StringBuilder(header(validation)).append('\n');
     for (EpochMetrics metrics : rows) {
       text.append(row(metrics)).append('\n');
     }
@@ -81,12 +87,12 @@ public final class MetricsCsv {
     if (lines.isEmpty()) {
       throw new UserError(csv + " is empty: expected the header " + HEADER);
     }
-    checkHeader(csv, lines.get(0));
+    boolean validation = checkHeader(csv, lines.get(0));
     List<EpochMetrics> rows = new ArrayList<>();
     for (int i = 1; i < lines.size() && rows.size() < maxRows; i++) {
       String line = lines.get(i).strip();
       if (!line.isEmpty()) {
-        rows.add(parse(csv, i + 1, line));
+        rows.add(parse(csv, i + 1, line, validation));
       }
     }
     return rows;
@@ -94,14 +100,18 @@ public final class MetricsCsv {
 
   /** One CSV row, without the line end. */
   static String row(EpochMetrics m) {
-    return String.join(",",
-        Integer.toString(m.epoch()),
-        number(m.lr()),
-        number(m.trainLoss()),
-        number(m.trainAccuracy()),
-        number(m.testLoss()),
-        number(m.testAccuracy()),
-        number(m.seconds()));
+    List<String> values = new ArrayList<>(List.of(Integer.toString(m.epoch()), number(m.lr()),
+        number(m.trainLoss()), number(m.trainAccuracy())));
+    if (m.hasValidation()) {
+      values.add(number(m.valLoss()));
+      values.add(number(m.valAccuracy()));
+    }
+    values.addAll(List.of(number(m.testLoss()), number(m.testAccuracy()), number(m.seconds())));
+    return String.join(",", values);
+  }
+
+  private static String header(boolean validation) {
+    return validation ? HEADER_WITH_VALIDATION : HEADER;
   }
 
   /** Shortest plain decimal that parses back to {@code x} exactly; NaN and infinities as Java spells them. */
@@ -115,33 +125,37 @@ public final class MetricsCsv {
     return BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
   }
 
-  private static EpochMetrics parse(Path csv, int lineNumber, String line) {
+  private static EpochMetrics parse(Path csv, int lineNumber, String line, boolean validation) {
     String[] f = line.split(",", -1);
-    if (f.length != COLUMNS) {
-      throw new UserError(csv + " line " + lineNumber + ": expected " + COLUMNS + " values, found " + f.length);
+    int columns = header(validation).split(",").length;
+    if (f.length != columns) {
+      throw new UserError(csv + " line " + lineNumber + ": expected " + columns + " values, found " + f.length);
     }
     try {
-      return new EpochMetrics(
-          Integer.parseInt(f[0].strip()),
-          Double.parseDouble(f[1]),
-          Double.parseDouble(f[2]),
-          Double.parseDouble(f[3]),
-          Double.parseDouble(f[4]),
-          Double.parseDouble(f[5]),
-          Double.parseDouble(f[6]));
+      double[] v = new double[f.length];
+      for (int i = 1; i < f.length; i++) {
+        v[i] = Double.parseDouble(f[i]);
+      }
+      int epoch = Integer.parseInt(f[0].strip());
+      return validation
+          ? new EpochMetrics(epoch, v[1], v[2], v[3], v[6], v[7], v[8], v[4], v[5])
+          : new EpochMetrics(epoch, v[1], v[2], v[3], v[4], v[5], v[6]);
     } catch (NumberFormatException e) {
       throw new UserError(csv + " line " + lineNumber + ": not a number in '" + line + "'");
     }
   }
 
-  private static void checkHeader(Path csv, String firstLine) {
+  /** Whether the header is the one with validation columns; any other header is a {@link UserError}. */
+  private static boolean checkHeader(Path csv, String firstLine) {
     String header = firstLine.strip();
     if (header.startsWith("\uFEFF")) {
       header = header.substring(1);
     }
-    if (!header.equals(HEADER)) {
-      throw new UserError(csv + " is not a metrics file: its header is '" + header + "', expected " + HEADER);
+    if (!header.equals(HEADER) && !header.equals(HEADER_WITH_VALIDATION)) {
+      throw new UserError(csv + " is not a metrics file: its header is '" + header + "', expected " + HEADER
+          + " or " + HEADER_WITH_VALIDATION);
     }
+    return header.equals(HEADER_WITH_VALIDATION);
   }
 
   private static String firstLine(Path csv) throws IOException {

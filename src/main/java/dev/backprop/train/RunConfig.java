@@ -10,7 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Everything needed to reproduce a training run, written as config.json into the run directory. */
+/**
+ * Everything needed to reproduce a training run, written as config.json into the run directory. {@code trainImages}
+ * counts the images taken from the training file ({@code --limit}), of which {@code valSplit} are held out for
+ * validation (0: none).
+ */
 public record RunConfig(
     String version,
     String model,
@@ -23,6 +27,7 @@ public record RunConfig(
     long seed,
     int threads,
     int trainImages,
+    int valSplit,
     String data,
     boolean canonicalMnist,
     Init init,
@@ -45,7 +50,13 @@ public record RunConfig(
   /** The same with another status: how the run stands or how it ended. */
   public RunConfig withStatus(String status) {
     return new RunConfig(version, model, arch, recipe, rotationDegrees, translate, minScale, maxScale, seed, threads,
-        trainImages, data, canonicalMnist, init, started, java, status);
+        trainImages, valSplit, data, canonicalMnist, init, started, java, status);
+  }
+
+  /** The same run with another seed (one of {@code train --seeds}). */
+  public RunConfig withSeed(long seed) {
+    return new RunConfig(version, model, arch, recipe, rotationDegrees, translate, minScale, maxScale, seed, threads,
+        trainImages, valSplit, data, canonicalMnist, init, started, java, status);
   }
 
   /** Writes through a temporary file and a rename, so that a kill never leaves a torn config.json. */

@@ -20,9 +20,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A whole training run into a run directory: epoch by epoch, {@link Trainer} trains, the test set is evaluated,
- * and the epoch's metrics ({@code metrics.csv}), checkpoints ({@code model.safetensors}, and {@code best.safetensors}
- * when the test accuracy improved) and {@code curves.png} are written. Ctrl-C (the JVM's shutdown) stops the run
+ * A whole training run into a run directory: epoch by epoch, {@link Trainer} trains, the validation images (if the
+ * run holds some out) and the test set are evaluated, and the epoch's metrics ({@code metrics.csv}), checkpoints
+ * ({@code model.safetensors}, and {@code best.safetensors} when the selection accuracy improved: validation when
+ * there are validation images, else test) and {@code curves.png} are written. Ctrl-C (the JVM's shutdown) stops the run
  * after the current batch, leaving the last completed epoch saved. Nothing here prints: the caller shows progress
  * through a {@link Listener}.
  */
@@ -32,7 +33,8 @@ public final class TrainingRun {
   public interface Listener {
     EpochListener epochStarted(int epoch, int epochs, int images);
 
-    void epochFinished(EpochMetrics metrics, Evaluation test, boolean improved);
+    /** {@code validation} is null when the run holds no images out. */
+    void epochFinished(EpochMetrics metrics, Evaluation validation, Evaluation test, boolean improved);
   }
 
   /** Hears an epoch's batches; closed after its last one. */
@@ -74,18 +76,23 @@ public final class TrainingRun {
   private final Augmentation augmentation;
   private final long seed;
   private final MnistSet trainSet;
+  private final MnistSet validationSet;
   private final MnistSet testSet;
   private final Path runDir;
   private final Map<String, String> metadata;
 
-  /** {@code metadata} goes into every checkpoint, in its order, with the epoch and its test accuracy added. */
+  /**
+   * {@code metadata} goes into every checkpoint, in its order, with the epoch and its accuracies added;
+   * {@code validationSet} may be null (the best epoch is then chosen on the test set).
+   */
   public TrainingRun(Sequential model, Recipe recipe, Augmentation augmentation, long seed, MnistSet trainSet,
-      MnistSet testSet, Path runDir, Map<String, String> metadata) {
+      MnistSet validationSet, MnistSet testSet, Path runDir, Map<String, String> metadata) {
     this.model = model;
     this.recipe = recipe;
     this.augmentation = augmentation;
     this.seed = seed;
     this.trainSet = trainSet;
+    this.validationSet = validationSet;
     this.testSet = testSet;
     this.runDir = runDir;
     this.metadata = new LinkedHashMap<>(metadata);
@@ -120,7 +127,7 @@ public final class TrainingRun {
     if (saved > 0) {
       replay(perBatch, saved * batchesPerEpoch);
       replay(perEpoch, saved);
-      TrainingState.Progress progress = TrainingState.load(runDir, model, optimizer);
+      TrainingState.Progress progress = TrainingState.load(runDir, model, optimizer, validationSet != null);
       best = progress.bestAccuracy();
       firstEpoch = saved + 1;
       // Rows past the saved epoch belong to an epoch that is trained again.
@@ -141,7 +148,9 @@ public final class TrainingRun {
     Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
     try (BatchLoader trainLoader = new BatchLoader(trainSet,
             BatchLoader.Options.training(recipe.batchSize(), seed).withAugmentation(augmentation));
-        BatchLoader testLoader = new BatchLoader(testSet, BatchLoader.Options.evaluation(recipe.batchSize()))) {
+        BatchLoader testLoader = new BatchLoader(testSet, BatchLoader.Options.evaluation(recipe.batchSize()));
+        BatchLoader validationLoader = validationSet == null ? null
+            : new BatchLoader(validationSet, BatchLoader.Options.evaluation(recipe.batchSize()))) {
       for (int epoch = firstEpoch; epoch <= recipe.epochs(); epoch++) {
         double epochLr = optimizer.learningRate();
         long start = System.nanoTime();
@@ -159,15 +168,17 @@ public final class TrainingRun {
         if (nonFinite != null) {
           return new Outcome(history, epoch, nonFinite + " in epoch " + epoch);
         }
+        Evaluation validation = validationLoader == null ? null : trainer.evaluate(validationLoader);
         Evaluation test = trainer.evaluate(testLoader);
         EpochMetrics metrics = new EpochMetrics(epoch, epochLr, result.loss(), result.accuracy(), test.loss(),
-            test.accuracy(), (System.nanoTime() - start) / 1e9);
+            test.accuracy(), (System.nanoTime() - start) / 1e9, validation == null ? Double.NaN : validation.loss(),
+            validation == null ? Double.NaN : validation.accuracy());
         history.add(metrics);
-        boolean improved = test.accuracy() > best;
-        best = Math.max(best, test.accuracy());
+        boolean improved = metrics.selectionAccuracy() > best;
+        best = Math.max(best, metrics.selectionAccuracy());
         save(metrics, improved, history);
-        TrainingState.save(runDir, model, optimizer, new TrainingState.Progress(epoch, best));
-        listener.epochFinished(metrics, test, improved);
+        TrainingState.save(runDir, model, optimizer, new TrainingState.Progress(epoch, best), validationSet != null);
+        listener.epochFinished(metrics, validation, test, improved);
       }
       return new Outcome(history, 0, null);
     } finally {
@@ -214,11 +225,11 @@ public final class TrainingRun {
     }
   }
 
-  /** The first epoch with the best test accuracy, as the run marked it. */
+  /** The first epoch with the best selection accuracy (validation, else test), as the run marked it. */
   private static int bestEpoch(List<EpochMetrics> history) {
     EpochMetrics best = history.get(0);
     for (EpochMetrics m : history) {
-      if (m.testAccuracy() > best.testAccuracy()) {
+      if (m.selectionAccuracy() > best.selectionAccuracy()) {
         best = m;
       }
     }
@@ -229,6 +240,9 @@ public final class TrainingRun {
     MetricsCsv.append(runDir.resolve("metrics.csv"), metrics);
     Map<String, String> withEpoch = new LinkedHashMap<>(metadata);
     withEpoch.put("backprop.epoch", Integer.toString(metrics.epoch()));
+    if (metrics.hasValidation()) {
+      withEpoch.put("backprop.val_acc", Double.toString(metrics.valAccuracy()));
+    }
     withEpoch.put("backprop.test_acc", Double.toString(metrics.testAccuracy()));
     Checkpoint.save(runDir.resolve("model.safetensors"), model, withEpoch);
     if (improved) {

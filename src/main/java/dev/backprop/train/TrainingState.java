@@ -34,19 +34,23 @@ public final class TrainingState {
   private static final String OPTIMIZER = "optimizer.state.";
   private static final String EPOCH = "backprop.epoch";
   private static final String BEST_ACCURACY = "backprop.best_test_acc";
+  private static final String BEST_VALIDATION_ACCURACY = "backprop.best_val_acc";
   private static final String LEARNING_RATE = "backprop.lr";
   private static final String MOMENTUM = "backprop.momentum";
   private static final String DROPOUT_STEPS = "backprop.dropout_steps";
 
-  /** Where a saved run stands: its last completed epoch and the best test accuracy (percent) up to it. */
+  /**
+   * Where a saved run stands: its last completed epoch and the best selection accuracy (percent) up to it: on the
+   * validation images when the run holds some out, else on the test set.
+   */
   public record Progress(int epoch, double bestAccuracy) {}
 
   private TrainingState() {}
 
-  static void save(Path runDir, Sequential model, Optimizer optimizer, Progress progress) {
+  static void save(Path runDir, Sequential model, Optimizer optimizer, Progress progress, boolean validation) {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(EPOCH, Integer.toString(progress.epoch()));
-    metadata.put(BEST_ACCURACY, Double.toString(progress.bestAccuracy()));
+    metadata.put(bestAccuracyKey(validation), Double.toString(progress.bestAccuracy()));
     metadata.put(LEARNING_RATE, Double.toString(optimizer.learningRate()));
     metadata.put(MOMENTUM, Double.toString(optimizer.momentum()));
     metadata.put(DROPOUT_STEPS, dropouts(model).stream().map(d -> Long.toString(d.step()))
@@ -78,10 +82,16 @@ public final class TrainingState {
   /**
    * Loads the saved state into a freshly built {@code model} and {@code optimizer} whose schedules have already been
    * replayed to the saved epoch; the learning rate and momentum they reached must be the saved ones, bit for bit.
+   * {@code validation} says whether the run selects its best epoch on validation images, as the state must.
    */
-  static Progress load(Path runDir, Sequential model, Optimizer optimizer) {
+  static Progress load(Path runDir, Sequential model, Optimizer optimizer, boolean validation) {
     Path file = runDir.resolve(FILE);
     SafetensorsFile st = Safetensors.read(file);
+    if (!st.metadata().containsKey(bestAccuracyKey(validation))
+        && st.metadata().containsKey(bestAccuracyKey(!validation))) {
+      throw new UserError(file + " chose its best epoch on the " + (validation ? "test set" : "validation images")
+          + ", the run's config.json on the " + (validation ? "validation images" : "test set"));
+    }
     Checkpoint.load(st, model, name -> name.startsWith(OPTIMIZER));
     Map<String, float[]> optimizerState = new LinkedHashMap<>();
     for (String name : st.names()) {
@@ -111,11 +121,16 @@ public final class TrainingState {
     for (int i = 0; i < dropoutSteps.length; i++) {
       dropouts.get(i).setStep(dropoutSteps[i]);
     }
-    double best = number(st, BEST_ACCURACY);
+    String bestKey = bestAccuracyKey(validation);
+    double best = number(st, bestKey);
     if (!(best >= 0 && best <= 100)) {
-      throw edited(st, BEST_ACCURACY, metadata(st, BEST_ACCURACY), "a test accuracy in percent");
+      throw edited(st, bestKey, metadata(st, bestKey), "an accuracy in percent");
     }
     return new Progress(epoch(st), best);
+  }
+
+  private static String bestAccuracyKey(boolean validation) {
+    return validation ? BEST_VALIDATION_ACCURACY : BEST_ACCURACY;
   }
 
   /**

@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A training JVM killed with SIGKILL in the middle of epoch 2, then {@code train --resume}, must end with the
  * {@code model.safetensors} of an uninterrupted run, bit for bit: with SGD + momentum + OneCycle (momentum buffers,
- * a per-batch schedule that also cycles the momentum, dropout steps) and with Adam + StepLR (moments, step counts,
- * a per-epoch schedule). The killed JVM runs C1-compiled scalar kernels on one thread, slow enough that the kill
+ * a per-batch schedule that also cycles the momentum, dropout steps), with Adam + StepLR (moments, step counts,
+ * a per-epoch schedule), and with validation images held out (the best epoch chosen on them, translation). The killed JVM runs C1-compiled scalar kernels on one thread, slow enough that the kill
  * lands inside the epoch; the straight and the resumed run use this JVM's kernels, so the test also shows that
  * kernel and JIT do not change the bits.
  */
@@ -48,9 +48,10 @@ class ResumeTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"--optimizer sgd --schedule onecycle --max-lr 0.05",
-      "--optimizer adam --lr 0.003 --schedule step --step-size 1 --gamma 0.5"})
+      "--optimizer adam --lr 0.003 --schedule step --step-size 1 --gamma 0.5",
+      "--optimizer sgd --schedule onecycle --max-lr 0.05 --val-split 400 --translate 0.1"})
   void aRunKilledMidEpochResumesToTheUninterruptedRunsBits(String recipe) throws Exception {
-    String name = recipe.contains("adam") ? "adam" : "sgd";
+    String name = recipe.contains("adam") ? "adam" : recipe.contains("val-split") ? "val" : "sgd";
     Path straight = dir.resolve(name + "-straight");
     Run uninterrupted = MainTest.run(train(recipe, straight).toArray(String[]::new));
     assertThat(uninterrupted.exitCode()).as(uninterrupted.err()).isZero();
@@ -66,8 +67,9 @@ class ResumeTest {
     assertThat(sha256(killed.resolve("model.safetensors"))).isEqualTo(sha256(straight.resolve("model.safetensors")));
     assertThat(sha256(killed.resolve("best.safetensors"))).isEqualTo(sha256(straight.resolve("best.safetensors")));
     assertThat(MetricsCsv.read(killed.resolve("metrics.csv")))
-        .extracting(m -> m.testAccuracy())
-        .isEqualTo(MetricsCsv.read(straight.resolve("metrics.csv")).stream().map(m -> m.testAccuracy()).toList());
+        .extracting(m -> List.of(m.valAccuracy(), m.testAccuracy()))
+        .isEqualTo(MetricsCsv.read(straight.resolve("metrics.csv")).stream()
+            .map(m -> List.of(m.valAccuracy(), m.testAccuracy())).toList());
     assertThat(RunConfig.read(killed.resolve("config.json")).status()).isEqualTo(RunConfig.COMPLETED);
 
     Run again = MainTest.run("train", "--resume", killed.toString());

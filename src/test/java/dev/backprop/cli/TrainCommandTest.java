@@ -9,7 +9,10 @@ import dev.backprop.cli.MainTest.Run;
 import dev.backprop.data.SyntheticMnist;
 import dev.backprop.train.EpochMetrics;
 import dev.backprop.train.MetricsCsv;
+import dev.backprop.io.Safetensors;
 import dev.backprop.train.RunConfig;
+import dev.backprop.train.SeedSummary;
+import java.util.Map;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -73,6 +76,84 @@ class TrainCommandTest {
   }
 
   @Test
+  void valSplitChoosesTheBestEpochOnHeldOutImagesAndShowsBothAccuracies() throws Exception {
+    Path dir = shared.resolve("validated");
+    Run validated = MainTest.run("train", "--data", data.toString(), "--epochs", "3", "--batch-size", "16",
+        "--val-split", "30", "--arch", "c4 m c8 gap fc10", "--lr", "0.05", "--schedule", "none",
+        "--out", dir.toString());
+    assertThat(validated.exitCode()).as(validated.err()).isZero();
+    assertThat(validated.out())
+        .contains("66 training (30 more held out for validation) / 40 test images")
+        .containsPattern("Epoch 1/3  train loss \\d\\.\\d{4} acc [\\d.]+%  val loss \\d\\.\\d{4} acc \\d+/30 "
+            + "\\([\\d.]+%\\)  test loss \\d\\.\\d{4} acc \\d+/40 ")
+        .contains("Best validation accuracy");
+    List<EpochMetrics> metrics = MetricsCsv.read(dir.resolve("metrics.csv"));
+    assertThat(Files.readAllLines(dir.resolve("metrics.csv")).get(0)).isEqualTo(MetricsCsv.HEADER_WITH_VALIDATION);
+    EpochMetrics bestOnValidation = metrics.get(0);
+    for (EpochMetrics m : metrics) {
+      assertThat(m.hasValidation()).isTrue();
+      if (m.valAccuracy() > bestOnValidation.valAccuracy()) {
+        bestOnValidation = m;
+      }
+    }
+    Map<String, String> best = Safetensors.read(dir.resolve("best.safetensors")).metadata();
+    assertThat(best).containsEntry("backprop.epoch", Integer.toString(bestOnValidation.epoch()))
+        .containsEntry("backprop.val_acc", Double.toString(bestOnValidation.valAccuracy()));
+    assertThat(RunConfig.read(dir.resolve("config.json")).valSplit()).isEqualTo(30);
+
+    Run tooMany = MainTest.run("train", "--data", data.toString(), "--val-split", "96");
+    assertThat(tooMany.exitCode()).isEqualTo(Main.USAGE_ERROR);
+    assertThat(tooMany.err()).contains("--val-split must be between 1 and 95");
+  }
+
+  @Test
+  void seedsTrainsOneRunPerSeedAndTabulatesThem() throws Exception {
+    Path dir = shared.resolve("seeds");
+    Run sweep = MainTest.run("train", "--data", data.toString(), "--epochs", "2", "--batch-size", "32",
+        "--arch", "c4 m c8 gap fc10", "--seeds", "3", "--seed", "7", "--out", dir.toString());
+    assertThat(sweep.exitCode()).as(sweep.err()).isZero();
+    assertThat(sweep.out()).containsOnlyOnce("Total params").contains("Seed 9 (3 of 3)").contains("mean ± std");
+    List<String> csv = Files.readAllLines(dir.resolve("seeds.csv"));
+    assertThat(csv.get(0)).isEqualTo("seed,final_test_acc,best_test_acc,best_test_epoch,seconds");
+    assertThat(csv).hasSize(6);
+    double[] finals = new double[3];
+    for (int i = 0; i < 3; i++) {
+      Path run = dir.resolve("seed-" + (7 + i));
+      assertThat(RunConfig.read(run.resolve("config.json")).seed()).isEqualTo(7 + i);
+      List<EpochMetrics> metrics = MetricsCsv.read(run.resolve("metrics.csv"));
+      finals[i] = metrics.get(1).testAccuracy();
+      assertThat(csv.get(1 + i).split(",")).startsWith(Long.toString(7 + i));
+      assertThat(Double.parseDouble(csv.get(1 + i).split(",")[1])).isEqualTo(finals[i]);
+    }
+    assertThat(csv.get(4).split(",")[0]).isEqualTo("mean");
+    assertThat(Double.parseDouble(csv.get(4).split(",")[1])).isEqualTo(SeedSummary.mean(finals));
+    assertThat(csv.get(5).split(",")[0]).isEqualTo("std");
+    assertThat(Double.parseDouble(csv.get(5).split(",")[1])).isEqualTo(SeedSummary.std(finals));
+
+    byte[] lastSeed = Files.readAllBytes(dir.resolve("seed-9").resolve("model.safetensors"));
+    try (var files = Files.list(dir.resolve("seed-9"))) { // as if stopped before its turn
+      for (Path file : files.toList()) {
+        Files.delete(file);
+      }
+    }
+    Files.delete(dir.resolve("seed-9"));
+    Run resumed = MainTest.run("train", "--resume", dir.toString(), "--data", data.toString());
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.out()).contains("Seed 7 (1 of 3) in " + dir.resolve("seed-7") + ": completed earlier")
+        .contains("Epoch 2/2").containsOnlyOnce("Epoch 2/2");
+    assertThat(Files.readAllBytes(dir.resolve("seed-9").resolve("model.safetensors"))).isEqualTo(lastSeed);
+    assertThat(Files.readAllLines(dir.resolve("seeds.csv")).get(3)).startsWith(csv.get(3).split(",")[0]
+        + "," + csv.get(3).split(",")[1] + ",");
+
+    Run single = MainTest.run("train", "--data", data.toString(), "--epochs", "2", "--batch-size", "32",
+        "--arch", "c4 m c8 gap fc10", "--seed", "8", "--out", shared.resolve("seed8").toString());
+    assertThat(single.exitCode()).as(single.err()).isZero();
+    assertThat(Files.readAllBytes(shared.resolve("seed8").resolve("model.safetensors")))
+        .as("seed 8 of the sweep is the single run with --seed 8")
+        .isEqualTo(Files.readAllBytes(dir.resolve("seed-8").resolve("model.safetensors")));
+  }
+
+  @Test
   void aNonEmptyOutputDirectoryIsRefusedWithoutForce() throws Exception {
     Path dir = shared.resolve("taken");
     Files.createDirectories(dir);
@@ -91,7 +172,8 @@ class TrainCommandTest {
   @ParameterizedTest
   @ValueSource(strings = {
     "--epochs 0", "--batch-size -4", "--lr -1", "--lr abc", "--optimizer rmsprop", "--schedule cosine",
-    "--model resnet50", "--arch c8_zz", "--threads 0", "--limit 0", "--momentum 1.5", "--data /no/such/dir"
+    "--model resnet50", "--arch c8_zz", "--threads 0", "--limit 0", "--momentum 1.5", "--data /no/such/dir",
+    "--val-split 0", "--seeds 0", "--translate 2"
   })
   void badOptionsGetOneLineAndExitTwo(String option) {
     List<String> args = new java.util.ArrayList<>(List.of("train", "--out", shared.resolve("bad").toString(),

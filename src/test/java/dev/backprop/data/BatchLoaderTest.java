@@ -192,6 +192,45 @@ class BatchLoaderTest {
   }
 
   @Test
+  void holdOutSplitsTheImagesInTwoKeepingTheirOrder() {
+    int n = 200;
+    byte[] pixels = new byte[n * 784];
+    byte[] labels = new byte[n];
+    for (int i = 0; i < n; i++) {
+      pixels[i * 784] = (byte) i; // the image's first pixel names it
+      labels[i] = (byte) (i % 10);
+    }
+    MnistSet set = new MnistSet(MnistSet.Split.TRAIN, pixels, labels, 28, 28);
+    MnistSet.HeldOut parts = set.holdOut(50);
+    assertThat(parts.train().split()).isEqualTo(MnistSet.Split.TRAIN);
+    assertThat(parts.validation().split()).isEqualTo(MnistSet.Split.VALIDATION);
+    List<Integer> trained = names(parts.train());
+    List<Integer> heldOut = names(parts.validation());
+    assertThat(heldOut).hasSize(50).isSorted().doesNotHaveDuplicates();
+    assertThat(trained).hasSize(150).isSorted().doesNotContainAnyElementsOf(heldOut);
+    assertThat(heldOut).as("spread over the set, not its first or last images")
+        .anyMatch(i -> i < 50).anyMatch(i -> i >= 150);
+    for (MnistSet part : List.of(parts.train(), parts.validation())) {
+      for (int i = 0; i < part.size(); i++) {
+        assertThat(part.label(i)).isEqualTo(names(part).get(i) % 10);
+      }
+    }
+    assertThat(names(set.holdOut(50).validation())).as("a fixed choice").isEqualTo(heldOut);
+    assertThat(names(set.holdOut(51).validation())).isNotEqualTo(heldOut);
+    assertThatThrownBy(() -> set.holdOut(200)).isInstanceOf(UserError.class).hasMessageContaining("1 and 199");
+    assertThatThrownBy(() -> new BatchLoader(parts.validation(), Options.training(8, 1)
+        .withAugmentation(Augmentation.rotation(5)))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static List<Integer> names(MnistSet set) {
+    List<Integer> names = new ArrayList<>();
+    for (int i = 0; i < set.size(); i++) {
+      names.add(set.pixels()[i * 784] & 0xff);
+    }
+    return names;
+  }
+
+  @Test
   void batchSizeMustBePositive() {
     assertThatThrownBy(() -> Options.training(0, 1)).isInstanceOf(UserError.class);
   }

@@ -12,17 +12,31 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ZooTest {
 
+  /** Every zoo model: its parameter count, the budget it was designed under and the most epochs it may train. */
   @ParameterizedTest(name = "{0} has {1} parameters")
   @CsvSource({
-    "ref15k, 15738",
-    "conv5-gap-fc, 12426",
-    "squeeze-expand, 16994",
-    "blocks5-1x1, 13786",
+    "ref15k, 15738, 19999, 19",
+    "conv5-gap-fc, 12426, 19999, 19",
+    "squeeze-expand, 16994, 19999, 19",
+    "blocks5-1x1, 13786, 19999, 19",
+    "tiny8k, 7822, 7999, 15",
+    "tiny5k, 5450, 5500, 15",
+    "best20k, 18514, 19999, 19",
   })
-  void parameterCounts(String name, long expected) {
+  void parameterCounts(String name, long expected, long budget, int maxEpochs) {
     Sequential model = Zoo.get(name).build(new Rng(1));
     assertThat(ModelSummary.of(model, new int[] {1, 28, 28}).totalParams()).isEqualTo(expected);
-    assertThat(expected).isLessThan(20_000);
+    assertThat(expected).isLessThanOrEqualTo(budget);
+    assertThat(Zoo.get(name).recipe().epochs()).isLessThanOrEqualTo(maxEpochs);
+    Zoo.get(name).recipe().validate();
+  }
+
+  @Test
+  void everyZooModelHasItsParameterCountAsserted() throws Exception {
+    CsvSource counts = getClass().getDeclaredMethod("parameterCounts", String.class, long.class, long.class,
+        int.class).getAnnotation(CsvSource.class);
+    assertThat(java.util.Arrays.stream(counts.value()).map(row -> row.split(",")[0]).toList())
+        .containsExactlyElementsOf(Zoo.MODELS.stream().map(Zoo.Entry::name).toList());
   }
 
   @Test

@@ -19,6 +19,7 @@ class TrainingCurvesTest {
 
   static final Color TRAIN = new Color(0x1f, 0x77, 0xb4);
   static final Color TEST = new Color(0xd6, 0x5f, 0x0e);
+  static final Color VALIDATION = new Color(0x2c, 0xa0, 0x2c);
 
   static List<EpochMetrics> run(int epochs) {
     List<EpochMetrics> rows = new ArrayList<>();
@@ -48,6 +49,31 @@ class TrainingCurvesTest {
       int orange = countNear(image, TEST, x0, y0, x0 + w, y0 + h);
       assertThat(panel < 2 ? blue : orange).as("curve pixels in panel %d", panel).isGreaterThan(300);
       assertThat(panel < 2 ? orange : blue).as("other colour in panel %d", panel).isZero();
+    }
+  }
+
+  @Test
+  void validationCurvesJoinTheTestPanels() throws Exception {
+    List<EpochMetrics> rows = new ArrayList<>();
+    for (EpochMetrics m : run(12)) {
+      rows.add(new EpochMetrics(m.epoch(), m.lr(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(),
+          m.seconds(), m.testLoss() * 1.1, m.testAccuracy() - 0.3));
+    }
+    Path png = dir.resolve("validated.png");
+    TrainingCurves.write(png, rows);
+    BufferedImage image = readPng(png);
+    int w = TrainingCurves.PANEL_WIDTH;
+    int h = TrainingCurves.PANEL_HEIGHT;
+    int top = TrainingCurves.TITLE_HEIGHT;
+    for (int panel = 0; panel < 4; panel++) {
+      int x0 = (panel % 2) * w;
+      int y0 = top + (panel / 2) * h;
+      int green = countNear(image, VALIDATION, x0, y0, x0 + w, y0 + h);
+      if (panel < 2) {
+        assertThat(green).as("validation pixels in train panel %d", panel).isZero();
+      } else {
+        assertThat(green).as("validation pixels in panel %d", panel).isGreaterThan(300);
+      }
     }
   }
 

@@ -33,6 +33,25 @@ class MetricsCsvTest {
   }
 
   @Test
+  void validationColumnsSitBeforeTheTestColumnsAndDoNotMixWithoutThem() throws Exception {
+    Path csv = dir.resolve("validated.csv");
+    EpochMetrics v1 = new EpochMetrics(1, 0.01, 0.3, 91.5, 0.06, 98.07, 41.5, 0.07, 97.9);
+    EpochMetrics v2 = new EpochMetrics(2, 0.001, 0.05, 98.5, 0.041, 98.71, 40.25, 0.045, 98.6);
+    MetricsCsv.append(csv, v1);
+    MetricsCsv.append(csv, v2);
+    List<String> lines = Files.readAllLines(csv);
+    assertThat(lines.get(0)).isEqualTo("epoch,lr,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,seconds");
+    assertThat(lines.get(2)).isEqualTo("2,0.001,0.05,98.5,0.045,98.6,0.041,98.71,40.25");
+    assertThat(MetricsCsv.read(csv)).containsExactly(v1, v2);
+    assertThat(v2.selectionAccuracy()).isEqualTo(98.6);
+    assertThat(E2.selectionAccuracy()).isEqualTo(98.71);
+    assertThatThrownBy(() -> MetricsCsv.append(csv, E3)).isInstanceOf(UserError.class)
+        .hasMessageContaining("with validation images");
+    MetricsCsv.write(csv, List.of(v1));
+    assertThat(MetricsCsv.read(csv)).containsExactly(v1);
+  }
+
+  @Test
   void numbersArePlainDecimalsThatRoundTrip() {
     assertThat(MetricsCsv.number(0.001)).isEqualTo("0.001");
     assertThat(MetricsCsv.number(1e-5)).isEqualTo("0.00001");

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainingStatePropertyTest {
   private static final String ARCH = "c4 d0.1 m c8 dd0.1 gap fc10";
-  private static final Recipe RECIPE = new Recipe("sgd", 0.05, 0.9, false, 0, "none", 0, 0, 0, 3, 32, 0, 0);
+  private static final Recipe RECIPE = new Recipe("sgd", 0.05, 0.9, false, 0, "none", 0, 0, 0, 3, 32, 0, 0, 0);
   private static final String[] VALUES = {"", "two", "-1", "0", "1", "2", "3", "1e400", "NaN", "Infinity", "-0",
       "1.5", " 1", "0x10", "99.5", "101", "2147483648", "1,2", ",", "1,", "-5,3", "7,7,7", "0.05", "0.9"};
 
@@ -46,7 +46,7 @@ class TrainingStatePropertyTest {
       java.util.Arrays.fill(p.grad().data(), 0.01f);
     }
     optimizer.step();
-    TrainingState.save(runDir, model, optimizer, new TrainingState.Progress(1, 87.5));
+    TrainingState.save(runDir, model, optimizer, new TrainingState.Progress(1, 87.5), false);
     return Files.readAllBytes(runDir.resolve(TrainingState.FILE));
   }
 
@@ -86,7 +86,7 @@ class TrainingStatePropertyTest {
           Files.write(dir.resolve(TrainingState.FILE), input.bytes());
           int saved = TrainingState.savedEpoch(dir);
           Sequential model = model();
-          TrainingState.Progress progress = TrainingState.load(dir, model, RECIPE.buildOptimizer(model.parameters()));
+          TrainingState.Progress progress = TrainingState.load(dir, model, RECIPE.buildOptimizer(model.parameters()), false);
           assertThat(progress.epoch()).isEqualTo(saved).isPositive();
           assertThat(progress.bestAccuracy()).isBetween(0.0, 100.0);
         });
