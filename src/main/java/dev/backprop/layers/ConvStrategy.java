@@ -151,18 +151,15 @@ abstract class ConvStrategy {
     }
   }
 
-  /** The output stage of plane o at {@code plane}: + bias, then the stage's ReLU and BatchNorm, in place. */
+  /**
+   * The output stage of plane o at {@code plane}: + bias, then the stage's ReLU and BatchNorm, in place, in one pass
+   * ({@link Kernels#outputStage}: the bits of the three layers one after the other).
+   */
   final void finishPlane(float[] out, int plane, int o, OutputStage stage) {
-    int size = g.outPlane();
-    if (bias != null) {
-      Kernels.add(out, bias.value().data()[o], out, plane, plane + size);
-    }
-    if (stage.relu()) {
-      Kernels.relu(out, out, plane, plane + size);
-    }
-    if (stage.norm() != null) {
-      stage.norm().normalizeEvalInPlace(out, plane, size, o);
-    }
+    BatchNorm2d norm = stage.norm();
+    Kernels.outputStage(out, plane, plane + g.outPlane(), bias != null, bias != null ? bias.value().data()[o] : 0f,
+        stage.relu(), norm != null, norm != null ? norm.evalMean(o) : 0f, norm != null ? norm.evalRstd(o) : 0f,
+        norm != null ? norm.weight().value().data()[o] : 0f, norm != null ? norm.bias().value().data()[o] : 0f);
   }
 
   /**

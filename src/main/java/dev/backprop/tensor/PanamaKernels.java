@@ -170,6 +170,26 @@ final class PanamaKernels implements KernelSet {
     ScalarKernels.INSTANCE.add(x, value, y, i, to);
   }
 
+  @Override
+  public void outputStage(float[] y, int from, int to, boolean addBias, float bias, boolean relu,
+      boolean normalize, float mean, float rstd, float gamma, float beta) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      FloatVector v = FloatVector.fromArray(S, y, i);
+      if (addBias) {
+        v = v.add(bias);
+      }
+      if (relu) {
+        v = ZERO.blend(v, v.compare(GT, 0f));
+      }
+      if (normalize) {
+        v = v.sub(mean).mul(rstd).mul(gamma).add(beta);
+      }
+      v.intoArray(y, i);
+    }
+    ScalarKernels.INSTANCE.outputStage(y, i, to, addBias, bias, relu, normalize, mean, rstd, gamma, beta);
+  }
+
   /**
    * Blocks of 8 planes x 8 columns transposed in registers: 8 loads along the planes' rows, three rounds of 8
    * two-vector shuffles (pairs of lanes, then pairs of pairs, then halves), 8 stores into 8 rows of t. The same

@@ -152,6 +152,36 @@ class KernelsTest {
 
   @ParameterizedTest
   @MethodSource("dev.backprop.tensor.Providers#both")
+  void outputStageIsAddThenReluThenBatchNorm(VectorizationProvider provider) {
+    KernelSet k = provider.kernels();
+    SplittableRandom random = new SplittableRandom(8);
+    for (int trial = 0; trial < 160; trial++) {
+      int size = trial < 120 ? random.nextInt(60) : 500 + random.nextInt(100);
+      int from = random.nextInt(size / 4 + 1);
+      int to = size - random.nextInt(size / 4 + 1);
+      boolean addBias = trial % 2 == 0;
+      boolean relu = (trial / 2) % 2 == 0;
+      boolean normalize = (trial / 4) % 2 == 0;
+      float bias = (float) gaussian(random);
+      float mean = (float) gaussian(random);
+      float rstd = (float) Math.abs(gaussian(random)) + 0.1f;
+      float gamma = (float) gaussian(random);
+      float beta = (float) gaussian(random);
+      float[] y = values(random, size);
+      float[] want = y.clone();
+      for (int i = from; i < to; i++) {
+        float v = addBias ? want[i] + bias : want[i];
+        v = relu ? (v > 0f ? v : 0f) : v;
+        want[i] = normalize ? gamma * ((v - mean) * rstd) + beta : v;
+      }
+      k.outputStage(y, from, to, addBias, bias, relu, normalize, mean, rstd, gamma, beta);
+      assertThat(y).as("%d elements [%d, %d), bias %s, relu %s, normalize %s", size, from, to, addBias, relu,
+          normalize).isEqualTo(want);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void channelsLastCopiesEveryPlaneRowIntoItsColumnAndZerosTheRest(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(9);
