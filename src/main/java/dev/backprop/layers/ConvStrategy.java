@@ -193,23 +193,23 @@ abstract class ConvStrategy {
   }
 
   /**
-   * dOutᵀ of samples [start, end) in the worker's buffer: row r, for r &lt; {@link #gradientRows()}, holds the O
-   * channels of column r of the samples side by side at the column pitch, then zeros up to the gradient width; rows
-   * where that column is no output position (the pitch gaps and the columns past the samples) are zeros, so that
-   * whatever the windows hold there adds nothing to dWᵀ.
+   * dOutᵀ of samples [start, end) in the worker's buffer: row r, for r &lt; {@code rows} (at most
+   * {@link #gradientRows()}), holds the O channels of column r of the samples side by side at the column pitch, then
+   * zeros up to the gradient width; rows where that column is no output position (the pitch gaps and the columns
+   * past the samples) are zeros, so that whatever the windows hold there adds nothing to dWᵀ.
    */
-  final float[] transposedGradient(float[] dOut, int start, int end, int worker) {
+  final float[] transposedGradient(float[] dOut, int start, int end, int worker, int rows) {
     float[] t = gradientColumns[worker];
     int channels = g.outChannels();
     int width = g.gradientWidth();
     int samples = end - start;
     for (int s = start; s < end; s++) {
-      // Sample s's rows, up to the next sample's first row (or the end of the buffer): its pitch gaps and what
-      // follows its last output row are zeros.
+      // Sample s's rows, up to the next sample's first row (or the last row): its pitch gaps and what follows its
+      // last output row are zeros.
       int firstRow = (s - start) * g.span();
-      int rows = s < end - 1 ? g.span() : gradientRows() - (samples - 1) * g.span();
+      int sampleRows = s < end - 1 ? g.span() : rows - (samples - 1) * g.span();
       Kernels.channelsLast(dOut, s * channels * g.outPlane(), channels, g.outPlane(), g.outH(), g.outW(), g.pitch(),
-          t, firstRow * width, width, rows);
+          t, firstRow * width, width, sampleRows);
     }
     return t;
   }

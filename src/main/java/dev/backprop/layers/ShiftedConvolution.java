@@ -104,7 +104,7 @@ final class ShiftedConvolution extends ConvStrategy {
     float[] dPadded = gradPadded[worker];
     for (int s = start; s < end; s++) {
       Gemm.gemmARowOffsets(ckk, width, columns, paddedInput(x, s, worker), 0, windowOffsets,
-          transposedGradient(dOut, s, s + 1, worker), 0, width, dW, 0, width, !(first && s == start));
+          transposedGradient(dOut, s, s + 1, worker, columns), 0, width, dW, 0, width, !(first && s == start));
       if (dx == null) {
         continue;
       }
