@@ -77,6 +77,23 @@ abstract class ConvStrategy {
   abstract void forward(float[] x, int start, int end, int worker, float[] out, OutputStage stage);
 
   /**
+   * Whether {@link #forwardChannels} can compute a sample's output channels in parts, so that a batch smaller than
+   * the thread count (batch-1 inference) still runs on every thread.
+   */
+  boolean splitsOutputChannels() {
+    return false;
+  }
+
+  /**
+   * Output channels [from, to) of sample s, through the stage: what {@link #forward} writes there, the same bits
+   * (each output element is its own chain, whichever rows a product holds). Only where
+   * {@link #splitsOutputChannels}.
+   */
+  void forwardChannels(float[] x, int s, int from, int to, int worker, float[] out, OutputStage stage) {
+    throw new UnsupportedOperationException(name() + " does not split output channels");
+  }
+
+  /**
    * For samples [start, end) (at most one group): their dx [N, C, H, W] (none when dx is null), and Σ
    * windows·dOut over them into dWᵀ[C·k·k, gradientWidth] (added to what is there unless {@code first}).
    */
@@ -139,9 +156,15 @@ abstract class ConvStrategy {
 
   /** The outputs of samples [start, end) from a product's result [O, ld] at the column pitch, through the stage. */
   final void writeOutputs(float[] result, int ld, int start, int end, float[] out, OutputStage stage) {
+    writeOutputs(result, ld, start, end, 0, g.outChannels(), out, stage);
+  }
+
+  /** {@link #writeOutputs} of output channels [from, to) only, from rows [from, to) of the result. */
+  final void writeOutputs(float[] result, int ld, int start, int end, int from, int to, float[] out,
+      OutputStage stage) {
     for (int s = start; s < end; s++) {
       int base = (s - start) * g.span();
-      for (int o = 0; o < g.outChannels(); o++) {
+      for (int o = from; o < to; o++) {
         int plane = (s * g.outChannels() + o) * g.outPlane();
         for (int oh = 0; oh < g.outH(); oh++) {
           System.arraycopy(result, o * ld + base + oh * g.pitch(), out, plane + oh * g.outW(), g.outW());
