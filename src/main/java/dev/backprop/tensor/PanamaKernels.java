@@ -170,22 +170,29 @@ final class PanamaKernels implements KernelSet {
     ScalarKernels.INSTANCE.add(x, value, y, i, to);
   }
 
+  /**
+   * The steps a flag turns off run as exact identities, so that the loops hold no vector assigned in a branch (C2
+   * boxed those at 128 bits, a vector per step): x + (−0) = x and x − (+0) = x for every x, −0 included, and
+   * x·1 = x. Two loops, with and without the ReLU's blend.
+   */
   @Override
   public void outputStage(float[] y, int from, int to, boolean addBias, float bias, boolean relu,
       boolean normalize, float mean, float rstd, float gamma, float beta) {
+    float add = addBias ? bias : -0f;
+    float m = normalize ? mean : 0f;
+    float r = normalize ? rstd : 1f;
+    float g = normalize ? gamma : 1f;
+    float b = normalize ? beta : -0f;
     int i = from;
-    for (; i <= to - L; i += L) {
-      FloatVector v = FloatVector.fromArray(S, y, i);
-      if (addBias) {
-        v = v.add(bias);
+    if (relu) {
+      for (; i <= to - L; i += L) {
+        FloatVector v = FloatVector.fromArray(S, y, i).add(add);
+        ZERO.blend(v, v.compare(GT, 0f)).sub(m).mul(r).mul(g).add(b).intoArray(y, i);
       }
-      if (relu) {
-        v = ZERO.blend(v, v.compare(GT, 0f));
+    } else {
+      for (; i <= to - L; i += L) {
+        FloatVector.fromArray(S, y, i).add(add).sub(m).mul(r).mul(g).add(b).intoArray(y, i);
       }
-      if (normalize) {
-        v = v.sub(mean).mul(rstd).mul(gamma).add(beta);
-      }
-      v.intoArray(y, i);
     }
     ScalarKernels.INSTANCE.outputStage(y, i, to, addBias, bias, relu, normalize, mean, rstd, gamma, beta);
   }
