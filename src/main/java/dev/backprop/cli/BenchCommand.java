@@ -12,6 +12,7 @@ import dev.backprop.tensor.Gemm;
 import dev.backprop.tensor.Rng;
 import dev.backprop.bench.BenchData;
 import dev.backprop.bench.Benchmark;
+import dev.backprop.bench.FmaPeak;
 import dev.backprop.bench.GemmCeiling;
 import dev.backprop.bench.Machine;
 import java.io.IOException;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
     description = {
       "Measure training and inference speed: images/s (min, median, max over the repetitions), GFLOP/s, and "
-          + "their share of a GEMM ceiling measured on this machine.",
+          + "their share of a GEMM ceiling and of the FMA peak, both measured on this machine.",
       "Training steps are forward + NLL loss + backward + SGD (lr 0.01, momentum 0.9) on shuffled, "
           + "pre-normalised MNIST batches without augmentation, BN and dropout in training mode; inference is "
           + "an eval-mode forward. tools/reference/bench_pytorch.py does the same in PyTorch."
@@ -91,6 +92,7 @@ final class BenchCommand implements Callable<Integer> {
       result = benchmark.run(progress);
     }
     GemmCeiling.Measurement ceiling = GemmCeiling.measure();
+    FmaPeak.Measurement peak = FmaPeak.measure();
     OptionalLong peakRss = Machine.peakRssBytes();
 
     double[] train = result.trainImagesPerSecond();
@@ -130,6 +132,10 @@ final class BenchCommand implements Callable<Integer> {
     report.put("gemm_ceiling", ceiling.describe());
     report.put("train_ceiling_share", trainGflops / ceiling.gflops());
     report.put("infer_ceiling_share", inferGflops / ceiling.gflops());
+    report.put("fma_peak_gflops", peak.gflops());
+    report.put("fma_peak", peak.describe());
+    report.put("train_fma_peak_share", trainGflops / peak.gflops());
+    report.put("infer_fma_peak_share", inferGflops / peak.gflops());
     report.put("peak_rss_mb", peakRss.isPresent() ? peakRss.getAsLong() / (1024.0 * 1024.0) : null);
     report.put("jdk", Runtime.version().toString());
     report.put("python", null);
@@ -140,7 +146,8 @@ final class BenchCommand implements Callable<Integer> {
     if (json) {
       stdout.println(new ObjectMapper().writeValueAsString(report));
     } else {
-      printReport(stdout, summary, threads, data, train, infer, trainGflops, inferGflops, ceiling, peakRss, load);
+      printReport(stdout, summary, threads, data, train, infer, trainGflops, inferGflops, ceiling, peak, peakRss,
+          load);
     }
     stdout.flush();
     return 0;
@@ -186,7 +193,7 @@ final class BenchCommand implements Callable<Integer> {
 
   private void printReport(PrintWriter out, ModelSummary summary, int threads, Data data, double[] train,
       double[] infer, double trainGflops, double inferGflops, GemmCeiling.Measurement ceiling,
-      OptionalLong peakRss, double load) {
+      FmaPeak.Measurement peak, OptionalLong peakRss, double load) {
     out.printf(Locale.ROOT, "%s: %,d params, %,d MACs per image (forward); %d thread%s; %s%n",
         modelChoice.displayName(), summary.totalParams(), summary.totalMacs(), threads, threads == 1 ? "" : "s",
         data.description());
@@ -194,12 +201,15 @@ final class BenchCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "%d warm-up + %d timed repetitions; images/s median (min .. max)%s%n", warmup, repeat,
         load >= 0 ? String.format(Locale.ROOT, "; load average %.2f at the start", load) : "");
     out.printf(Locale.ROOT, "  training   batch %5d x %3d steps  %9.1f img/s (%.1f .. %.1f)  %6.2f GFLOP/s  "
-        + "%5.1f%% of ceiling%n", batchSize, batches, Benchmark.median(train), Benchmark.min(train),
-        Benchmark.max(train), trainGflops, 100 * trainGflops / ceiling.gflops());
+        + "%5.1f%% of ceiling  %5.1f%% of FMA peak%n", batchSize, batches, Benchmark.median(train),
+        Benchmark.min(train), Benchmark.max(train), trainGflops, 100 * trainGflops / ceiling.gflops(),
+        100 * trainGflops / peak.gflops());
     out.printf(Locale.ROOT, "  inference  batch %5d x %3d steps  %9.1f img/s (%.1f .. %.1f)  %6.2f GFLOP/s  "
-        + "%5.1f%% of ceiling%n", inferBatchSize, inferBatches, Benchmark.median(infer), Benchmark.min(infer),
-        Benchmark.max(infer), inferGflops, 100 * inferGflops / ceiling.gflops());
+        + "%5.1f%% of ceiling  %5.1f%% of FMA peak%n", inferBatchSize, inferBatches, Benchmark.median(infer),
+        Benchmark.min(infer), Benchmark.max(infer), inferGflops, 100 * inferGflops / ceiling.gflops(),
+        100 * inferGflops / peak.gflops());
     out.printf(Locale.ROOT, "Measured GEMM ceiling: %.1f GFLOP/s (%s)%n", ceiling.gflops(), ceiling.describe());
+    out.printf(Locale.ROOT, "Measured FMA peak: %.1f GFLOP/s (%s)%n", peak.gflops(), peak.describe());
     out.println("GFLOP/s counts 2 flop per multiply-accumulate; a training step as 3 forward passes.");
     out.println(peakRss.isPresent()
         ? String.format(Locale.ROOT, "Peak RSS %.0f MB", peakRss.getAsLong() / (1024.0 * 1024.0))

@@ -177,14 +177,17 @@ public final class BatchNorm2d implements Layer {
   }
 
   /**
-   * Normalizes x[offset, offset + length), values of channel c, in place with the running statistics: the bits
-   * {@code forward(x, false)} gives them. For a preceding layer that writes its output through this
-   * ({@link Sequential#infer}); no backward may follow.
+   * The mean eval mode normalizes channel c with (its running mean), as {@code forward(x, false)} uses it: for a
+   * preceding layer that applies this layer in its own output pass ({@link Sequential#infer}, with
+   * {@link #evalRstd}, γ and β in {@link Kernels#outputStage}).
    */
-  void normalizeEvalInPlace(float[] x, int offset, int length, int c) {
-    float mu = runningMean.data()[c];
-    float r = reciprocalStd(runningVar.data()[c]);
-    Kernels.batchNorm(x, mu, r, weight.value().data()[c], bias.value().data()[c], x, offset, 1, length, length);
+  float evalMean(int c) {
+    return runningMean.data()[c];
+  }
+
+  /** 1/√(running_var + eps) of channel c, as {@code forward(x, false)} computes it; see {@link #evalMean}. */
+  float evalRstd(int c) {
+    return reciprocalStd(runningVar.data()[c]);
   }
 
   // dy [N, C, H, W] -> dx [N, C, H, W]; dγ += Σ dy·x̂, dβ += Σ dy

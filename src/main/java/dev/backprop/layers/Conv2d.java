@@ -22,7 +22,9 @@ import java.util.List;
  * {@link Im2colConvolution} otherwise; {@link DirectConvolution}, the definition above in plain loops, is the
  * reference they are tested against. {@link #strategyName} says which one runs.
  *
- * <p>Samples run in parallel, a strategy's group at a time, each worker with its own scratch. For dW and db the
+ * <p>Samples run in parallel, a strategy's group at a time, each worker with its own scratch (a forward of fewer
+ * samples than threads, as batch-1 inference, runs each sample's output channels in parts instead, where the
+ * strategy can: the same bits, each output element being its own chain). For dW and db the
  * batch is cut into at most {@link #MAX_CHUNKS} chunks of consecutive samples (at least a group each), by N and
  * the layer's shape only: each chunk sums its samples in order into its own buffer, and the chunk sums are added
  * in chunk order, so the gradients are the same bit for bit with any number of threads. The input is kept (not
@@ -52,6 +54,7 @@ public final class Conv2d implements Layer {
   private ConvStrategy.OutputStage stage = ConvStrategy.OutputStage.NONE; // during forward
   private float[][] chunkGrads; // per chunk: dWᵀ [C·k·k, gradientWidth] then db [O]
   private final Parallel.Body forwardGroups = this::forwardGroups;
+  private final Parallel.Body forwardChannels = this::forwardChannels;
   private final Parallel.Body backwardChunk = this::backwardChunk;
 
   public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, boolean bias, Rng rng) {
@@ -141,7 +144,15 @@ public final class Conv2d implements Layer {
     strategy.prepare(Parallel.threads(), false);
     stage = outputStage;
     try {
-      Parallel.forRange(x.dim(0), strategy.samplesPerProduct(), forwardGroups);
+      int threads = Parallel.threads();
+      if (x.dim(0) < threads && strategy.splitsOutputChannels()) {
+        // Fewer samples than threads (batch-1 inference): every sample's output channels in parts, one per thread,
+        // in whole 4-row tiles of the product.
+        int grain = ConvGeometry.roundUp(Parallel.grainFor(outChannels, threads), 4);
+        Parallel.forRange(outChannels, grain, forwardChannels);
+      } else {
+        Parallel.forRange(x.dim(0), strategy.samplesPerProduct(), forwardGroups);
+      }
     } finally {
       stage = ConvStrategy.OutputStage.NONE;
     }
@@ -150,6 +161,12 @@ public final class Conv2d implements Layer {
 
   private void forwardGroups(int chunk, int start, int end, int worker) {
     strategy.forward(input.data(), start, end, worker, output.data(), stage);
+  }
+
+  private void forwardChannels(int chunk, int from, int to, int worker) {
+    for (int s = 0; s < input.dim(0); s++) {
+      strategy.forwardChannels(input.data(), s, from, to, worker, output.data(), stage);
+    }
   }
 
   @Override

@@ -77,6 +77,23 @@ abstract class ConvStrategy {
   abstract void forward(float[] x, int start, int end, int worker, float[] out, OutputStage stage);
 
   /**
+   * Whether {@link #forwardChannels} can compute a sample's output channels in parts, so that a batch smaller than
+   * the thread count (batch-1 inference) still runs on every thread.
+   */
+  boolean splitsOutputChannels() {
+    return false;
+  }
+
+  /**
+   * Output channels [from, to) of sample s, through the stage: what {@link #forward} writes there, the same bits
+   * (each output element is its own chain, whichever rows a product holds). Only where
+   * {@link #splitsOutputChannels}.
+   */
+  void forwardChannels(float[] x, int s, int from, int to, int worker, float[] out, OutputStage stage) {
+    throw new UnsupportedOperationException(name() + " does not split output channels");
+  }
+
+  /**
    * For samples [start, end) (at most one group): their dx [N, C, H, W] (none when dx is null), and Σ
    * windows·dOut over them into dWᵀ[C·k·k, gradientWidth] (added to what is there unless {@code first}).
    */
@@ -139,9 +156,15 @@ abstract class ConvStrategy {
 
   /** The outputs of samples [start, end) from a product's result [O, ld] at the column pitch, through the stage. */
   final void writeOutputs(float[] result, int ld, int start, int end, float[] out, OutputStage stage) {
+    writeOutputs(result, ld, start, end, 0, g.outChannels(), out, stage);
+  }
+
+  /** {@link #writeOutputs} of output channels [from, to) only, from rows [from, to) of the result. */
+  final void writeOutputs(float[] result, int ld, int start, int end, int from, int to, float[] out,
+      OutputStage stage) {
     for (int s = start; s < end; s++) {
       int base = (s - start) * g.span();
-      for (int o = 0; o < g.outChannels(); o++) {
+      for (int o = from; o < to; o++) {
         int plane = (s * g.outChannels() + o) * g.outPlane();
         for (int oh = 0; oh < g.outH(); oh++) {
           System.arraycopy(result, o * ld + base + oh * g.pitch(), out, plane + oh * g.outW(), g.outW());
@@ -151,18 +174,15 @@ abstract class ConvStrategy {
     }
   }
 
-  /** The output stage of plane o at {@code plane}: + bias, then the stage's ReLU and BatchNorm, in place. */
+  /**
+   * The output stage of plane o at {@code plane}: + bias, then the stage's ReLU and BatchNorm, in place, in one pass
+   * ({@link Kernels#outputStage}: the bits of the three layers one after the other).
+   */
   final void finishPlane(float[] out, int plane, int o, OutputStage stage) {
-    int size = g.outPlane();
-    if (bias != null) {
-      Kernels.add(out, bias.value().data()[o], out, plane, plane + size);
-    }
-    if (stage.relu()) {
-      Kernels.relu(out, out, plane, plane + size);
-    }
-    if (stage.norm() != null) {
-      stage.norm().normalizeEvalInPlace(out, plane, size, o);
-    }
+    BatchNorm2d norm = stage.norm();
+    Kernels.outputStage(out, plane, plane + g.outPlane(), bias != null, bias != null ? bias.value().data()[o] : 0f,
+        stage.relu(), norm != null, norm != null ? norm.evalMean(o) : 0f, norm != null ? norm.evalRstd(o) : 0f,
+        norm != null ? norm.weight().value().data()[o] : 0f, norm != null ? norm.bias().value().data()[o] : 0f);
   }
 
   /**
@@ -196,23 +216,23 @@ abstract class ConvStrategy {
   }
 
   /**
-   * dOutᵀ of samples [start, end) in the worker's buffer: row r, for r &lt; {@link #gradientRows()}, holds the O
-   * channels of column r of the samples side by side at the column pitch, then zeros up to the gradient width; rows
-   * where that column is no output position (the pitch gaps and the columns past the samples) are zeros, so that
-   * whatever the windows hold there adds nothing to dWᵀ.
+   * dOutᵀ of samples [start, end) in the worker's buffer: row r, for r &lt; {@code rows} (at most
+   * {@link #gradientRows()}), holds the O channels of column r of the samples side by side at the column pitch, then
+   * zeros up to the gradient width; rows where that column is no output position (the pitch gaps and the columns
+   * past the samples) are zeros, so that whatever the windows hold there adds nothing to dWᵀ.
    */
-  final float[] transposedGradient(float[] dOut, int start, int end, int worker) {
+  final float[] transposedGradient(float[] dOut, int start, int end, int worker, int rows) {
     float[] t = gradientColumns[worker];
     int channels = g.outChannels();
     int width = g.gradientWidth();
     int samples = end - start;
     for (int s = start; s < end; s++) {
-      // Sample s's rows, up to the next sample's first row (or the end of the buffer): its pitch gaps and what
-      // follows its last output row are zeros.
+      // Sample s's rows, up to the next sample's first row (or the last row): its pitch gaps and what follows its
+      // last output row are zeros.
       int firstRow = (s - start) * g.span();
-      int rows = s < end - 1 ? g.span() : gradientRows() - (samples - 1) * g.span();
+      int sampleRows = s < end - 1 ? g.span() : rows - (samples - 1) * g.span();
       Kernels.channelsLast(dOut, s * channels * g.outPlane(), channels, g.outPlane(), g.outH(), g.outW(), g.pitch(),
-          t, firstRow * width, width, rows);
+          t, firstRow * width, width, sampleRows);
     }
     return t;
   }

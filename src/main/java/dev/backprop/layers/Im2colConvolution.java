@@ -52,31 +52,42 @@ final class Im2colConvolution extends ConvStrategy {
     }
   }
 
+  /**
+   * The columns a product over samples [start, end) computes: their spans rounded up to
+   * {@link Gemm#columnMultiple()}, fewer than a full group's in the last group of a batch (at batch 1, a 3 x 3 output
+   * took 528 columns for 13). The columns left out are no output positions: their dOut is zero, so the weight
+   * gradient's chains are the same without them.
+   */
+  private int columnsFor(int start, int end) {
+    return ConvGeometry.roundUp((end - start) * g.span(), Gemm.columnMultiple());
+  }
+
   @Override
   void forward(float[] x, int start, int end, int worker, float[] out, OutputStage stage) {
     int ckk = g.patch();
-    int n = g.columns();
+    int ld = g.columns();
     im2colGroup(x, start, end, worker);
-    Gemm.gemm(false, false, g.outChannels(), n, ckk, weight.value().data(), 0, ckk, cols[worker], 0, n,
-        wide[worker], 0, n, false);
-    writeOutputs(wide[worker], n, start, end, out, stage);
+    Gemm.gemm(false, false, g.outChannels(), columnsFor(start, end), ckk, weight.value().data(), 0, ckk,
+        cols[worker], 0, ld, wide[worker], 0, ld, false);
+    writeOutputs(wide[worker], ld, start, end, out, stage);
   }
 
   @Override
   void backward(float[] x, float[] dOut, int start, int end, int worker, float[] dW, boolean first, float[] dx) {
     int ckk = g.patch();
-    int n = g.columns();
+    int ld = g.columns();
+    int n = columnsFor(start, end);
     im2colGroup(x, start, end, worker);
     int width = g.gradientWidth();
-    Gemm.gemm(false, false, ckk, width, n, cols[worker], 0, n, transposedGradient(dOut, start, end, worker), 0, width,
-        dW, 0, width, !first);
+    Gemm.gemm(false, false, ckk, width, n, cols[worker], 0, ld, transposedGradient(dOut, start, end, worker, n), 0,
+        width, dW, 0, width, !first);
     if (dx == null) {
       return;
     }
     float[] dOutWide = wide[worker];
-    widenGradient(dOut, start, end, dOutWide, 0, n);
+    widenGradient(dOut, start, end, dOutWide, 0, ld);
     float[] gradCol = gradCols[worker];
-    Gemm.gemm(true, false, ckk, n, g.outChannels(), weight.value().data(), 0, ckk, dOutWide, 0, n, gradCol, 0, n,
+    Gemm.gemm(true, false, ckk, n, g.outChannels(), weight.value().data(), 0, ckk, dOutWide, 0, ld, gradCol, 0, ld,
         false);
     float[] dPadded = gradPadded[worker];
     for (int s = start; s < end; s++) {

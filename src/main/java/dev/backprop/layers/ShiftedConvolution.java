@@ -96,6 +96,19 @@ final class ShiftedConvolution extends ConvStrategy {
   }
 
   @Override
+  boolean splitsOutputChannels() {
+    return true;
+  }
+
+  @Override
+  void forwardChannels(float[] x, int s, int from, int to, int worker, float[] out, OutputStage stage) {
+    int ckk = g.patch();
+    Gemm.gemmRowOffsets(to - from, columns, ckk, weight.value().data(), from * ckk, ckk, paddedInput(x, s, worker), 0,
+        windowOffsets, wide[worker], from * columns, columns, false);
+    writeOutputs(wide[worker], columns, s, s + 1, from, to, out, stage);
+  }
+
+  @Override
   void backward(float[] x, float[] dOut, int start, int end, int worker, float[] dW, boolean first, float[] dx) {
     int ckk = g.patch();
     int okk = g.outChannels() * g.kernel() * g.kernel();
@@ -104,7 +117,7 @@ final class ShiftedConvolution extends ConvStrategy {
     float[] dPadded = gradPadded[worker];
     for (int s = start; s < end; s++) {
       Gemm.gemmARowOffsets(ckk, width, columns, paddedInput(x, s, worker), 0, windowOffsets,
-          transposedGradient(dOut, s, s + 1, worker), 0, width, dW, 0, width, !(first && s == start));
+          transposedGradient(dOut, s, s + 1, worker, columns), 0, width, dW, 0, width, !(first && s == start));
       if (dx == null) {
         continue;
       }

@@ -39,6 +39,25 @@ public final class Gemm {
   }
 
   /**
+   * Runs {@code steps} steps of {@link GemmKernel#FMA_CHAINS} independent fused multiply-add chains on this kernel's
+   * vectors, with no memory traffic: {@code fmaFlopsPerStep() · steps} flop that only the FMA units limit
+   * (bench's FMA peak). Returns a value that depends on every chain.
+   */
+  public static float fmaChains(long steps, float seed) {
+    return KERNEL.fmaChains(steps, seed);
+  }
+
+  /** Floats per fused multiply-add in {@link #fmaChains}: the kernel's vector lanes, 1 for the scalar kernel. */
+  public static int fmaLanes() {
+    return KERNEL.fmaLanes();
+  }
+
+  /** Flop of one step of {@link #fmaChains}: 2 per lane per chain. */
+  public static int fmaFlopsPerStep() {
+    return 2 * KERNEL.fmaLanes() * GemmKernel.FMA_CHAINS;
+  }
+
+  /**
    * A column count that suits every kernel at every vector width (3 vectors of 16, 8 or 4 lanes; 4 x 4 scalar
    * tiles): products whose n is a multiple of it run without a masked or scalar tail. Callers that own their
    * buffers round their sizes up to it. It is the same on every machine, so that sizes derived from it are too.

@@ -30,6 +30,22 @@ interface GemmKernel {
   void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda, int[] aRows,
       float[] b, int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc, boolean accumulate);
 
+  /**
+   * The FMA peak probe: {@link #FMA_CHAINS} independent chains of {@code steps} fused multiply-adds each, on this
+   * kernel's widest vectors (or on floats for the scalar kernel), with nothing to load or store, so that only the
+   * FMA units' throughput limits it. Returns a value that depends on every chain (so the JIT keeps them all).
+   */
+  float fmaChains(long steps, float seed);
+
+  /** The vector width {@link #fmaChains} runs at, in floats (1 for the scalar kernel). */
+  int fmaLanes();
+
+  /**
+   * Independent chains in {@link #fmaChains}: enough to cover the FMA latency on every unit of current x86 and Arm
+   * cores (4 cycles x 2 units needs 8), few enough for 16 vector registers (AVX2) with the two operands.
+   */
+  int FMA_CHAINS = 12;
+
   /** Where stored row r of a matrix starts, relative to its offset: r * ld, or the table's entry. */
   static int rowStart(int ld, int[] rows, int r) {
     return rows == null ? r * ld : rows[r];

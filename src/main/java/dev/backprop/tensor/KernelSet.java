@@ -34,6 +34,9 @@ interface KernelSet {
 
   void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count);
 
+  void outputStage(float[] y, int from, int to, boolean addBias, float bias, boolean relu, boolean normalize,
+      float mean, float rstd, float gamma, float beta);
+
   void channelsLast(float[] x, int xOffset, int planes, int planeStride, int height, int width, int pitch, float[] t,
       int tOffset, int rowLength, int rows);
 

@@ -69,6 +69,18 @@ public final class Kernels {
   }
 
   /**
+   * A convolution's output pass, in place on y[i] for i in [from, to), as the separate functions would do one after
+   * the other: v = y[i] + bias when {@code addBias} ({@link #add}), then v = v &gt; 0 ? v : 0 when {@code relu}
+   * ({@link #relu}), then v = gamma·((v − mean)·rstd) + beta when {@code normalize} ({@link #batchNorm} with eval
+   * statistics). The same bits as those calls, in one pass instead of three.
+   */
+  public static void outputStage(float[] y, int from, int to, boolean addBias, float bias, boolean relu,
+      boolean normalize, float mean, float rstd, float gamma, float beta) {
+    range(y, from, to);
+    KERNEL.outputStage(y, from, to, addBias, bias, relu, normalize, mean, rstd, gamma, beta);
+  }
+
+  /**
    * y[yOffset + u] += x[xOffset + u] for u in [0, count): col2im's scatter-add. C2 does not vectorise this loop in
    * plain Java (with two offsets it cannot rule out that the ranges overlap). With x == y they must not overlap.
    */

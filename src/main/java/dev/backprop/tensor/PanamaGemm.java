@@ -71,6 +71,37 @@ final class PanamaGemm implements GemmKernel {
     }
   }
 
+  @Override
+  public int fmaLanes() {
+    return L;
+  }
+
+  @Override
+  public float fmaChains(long steps, float seed) {
+    // x' = x·m + a with m just below 1 and a tiny: the values stay finite and normal for any number of steps.
+    FloatVector m = FloatVector.broadcast(S, 0.999999f);
+    FloatVector add = FloatVector.broadcast(S, seed * 1e-6f);
+    FloatVector x0 = FloatVector.broadcast(S, seed), x1 = x0.add(1f), x2 = x0.add(2f), x3 = x0.add(3f);
+    FloatVector x4 = x0.add(4f), x5 = x0.add(5f), x6 = x0.add(6f), x7 = x0.add(7f);
+    FloatVector x8 = x0.add(8f), x9 = x0.add(9f), x10 = x0.add(10f), x11 = x0.add(11f);
+    for (long s = 0; s < steps; s++) {
+      x0 = x0.fma(m, add);
+      x1 = x1.fma(m, add);
+      x2 = x2.fma(m, add);
+      x3 = x3.fma(m, add);
+      x4 = x4.fma(m, add);
+      x5 = x5.fma(m, add);
+      x6 = x6.fma(m, add);
+      x7 = x7.fma(m, add);
+      x8 = x8.fma(m, add);
+      x9 = x9.fma(m, add);
+      x10 = x10.fma(m, add);
+      x11 = x11.fma(m, add);
+    }
+    FloatVector all = x0.add(x1).add(x2).add(x3).add(x4).add(x5).add(x6).add(x7).add(x8).add(x9).add(x10).add(x11);
+    return all.lane(0);
+  }
+
   /** B^T of the n x k matrix B, as a k x n row-major matrix in this thread's scratch buffer. */
   private static float[] transposed(int k, int n, float[] b, int bOffset, int ldb, int[] bRows) {
     float[][] holder = TRANSPOSED.get();

@@ -22,6 +22,34 @@ final class ScalarGemm implements GemmKernel {
   private ScalarGemm() {}
 
   @Override
+  public int fmaLanes() {
+    return 1;
+  }
+
+  @Override
+  public float fmaChains(long steps, float seed) {
+    float m = 0.999999f;
+    float add = seed * 1e-6f;
+    float x0 = seed, x1 = seed + 1, x2 = seed + 2, x3 = seed + 3, x4 = seed + 4, x5 = seed + 5;
+    float x6 = seed + 6, x7 = seed + 7, x8 = seed + 8, x9 = seed + 9, x10 = seed + 10, x11 = seed + 11;
+    for (long s = 0; s < steps; s++) {
+      x0 = Math.fma(x0, m, add);
+      x1 = Math.fma(x1, m, add);
+      x2 = Math.fma(x2, m, add);
+      x3 = Math.fma(x3, m, add);
+      x4 = Math.fma(x4, m, add);
+      x5 = Math.fma(x5, m, add);
+      x6 = Math.fma(x6, m, add);
+      x7 = Math.fma(x7, m, add);
+      x8 = Math.fma(x8, m, add);
+      x9 = Math.fma(x9, m, add);
+      x10 = Math.fma(x10, m, add);
+      x11 = Math.fma(x11, m, add);
+    }
+    return x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11;
+  }
+
+  @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOffset, int lda,
       int[] aRows, float[] b, int bOffset, int ldb, int[] bRows, float[] c, int cOffset, int ldc,
       boolean accumulate) {

@@ -60,6 +60,18 @@ final class ScalarKernels implements KernelSet {
   }
 
   @Override
+  public void outputStage(float[] y, int from, int to, boolean addBias, float bias, boolean relu,
+      boolean normalize, float mean, float rstd, float gamma, float beta) {
+    for (int i = from; i < to; i++) {
+      float v = addBias ? y[i] + bias : y[i];
+      if (relu) {
+        v = v > 0f ? v : 0f;
+      }
+      y[i] = normalize ? gamma * ((v - mean) * rstd) + beta : v;
+    }
+  }
+
+  @Override
   public void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count) {
     for (int u = 0; u < count; u++) {
       y[yOffset + u] += x[xOffset + u];

@@ -45,7 +45,8 @@ class BenchCommandTest {
     JsonNode json = new ObjectMapper().readTree(run.out());
     for (String key : List.of("train_images_per_s", "train_images_per_s_min", "train_images_per_s_max",
         "infer_images_per_s", "infer_images_per_s_min", "infer_images_per_s_max", "train_gflops", "infer_gflops",
-        "gemm_ceiling_gflops", "train_ceiling_share", "infer_ceiling_share", "params", "macs", "peak_rss_mb")) {
+        "gemm_ceiling_gflops", "train_ceiling_share", "infer_ceiling_share", "fma_peak_gflops",
+        "train_fma_peak_share", "infer_fma_peak_share", "params", "macs", "peak_rss_mb")) {
       assertThat(json.path(key).isNumber()).as(key).isTrue();
       assertThat(json.get(key).asDouble()).as(key).isPositive();
     }
@@ -62,6 +63,8 @@ class BenchCommandTest {
     assertThat(json.get("gemm").asText()).isNotBlank();
     assertThat(json.get("train_gflops").asDouble())
         .isCloseTo(json.get("train_images_per_s").asDouble() * 6 * 2_228_832 / 1e9, within(1e-9));
+    // No product of real data can run faster than the FMA units alone.
+    assertThat(json.get("fma_peak_gflops").asDouble()).isGreaterThan(json.get("gemm_ceiling_gflops").asDouble());
   }
 
   @Test
@@ -74,6 +77,8 @@ class BenchCommandTest {
         .containsPattern("training +batch +16 x +2 steps +\\d+\\.\\d img/s")
         .containsPattern("inference +batch +32 x +2 steps +\\d+\\.\\d img/s")
         .contains("Measured GEMM ceiling: ")
+        .containsPattern("training .* of FMA peak")
+        .contains("Measured FMA peak: ")
         .contains("Peak RSS ");
     assertThat(run.err()).contains("not canonical MNIST");
   }

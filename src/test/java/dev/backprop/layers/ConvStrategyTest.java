@@ -4,6 +4,7 @@ import static dev.backprop.reference.Check.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.backprop.models.Zoo;
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 import java.util.ArrayList;
@@ -92,6 +93,27 @@ class ConvStrategyTest {
     other.backward(dOut);
     assertThat(other.weight().grad().data()).as("%s dW against the direct loops", algorithm)
         .isEqualTo(direct.weight().grad().data());
+  }
+
+  /** A batch smaller than the thread count runs the output channels in parts: the bits of one thread. */
+  @Test
+  void aSampleSplitOverThreadsByOutputChannelsGivesTheOneThreadBits() {
+    Tensor x = Tensor.zeros(1, 4, 14, 13);
+    new Rng(9).gaussian(x.data(), 0, 1);
+    ConvStrategy.OutputStage stage = new ConvStrategy.OutputStage(true, null);
+    Conv2d reference = new Conv2d(4, 18, 3, 1, 0, true, new Rng(3));
+    reference.useAlgorithm(Conv2d.Algorithm.DIRECT);
+    float[] direct = reference.forward(x, false, stage).data().clone();
+    try {
+      for (int threads : new int[] {1, 2, 3}) {
+        Parallel.setThreads(threads);
+        Conv2d shifted = new Conv2d(4, 18, 3, 1, 0, true, new Rng(3));
+        shifted.useAlgorithm(Conv2d.Algorithm.SHIFTED);
+        assertThat(shifted.forward(x, false, stage).data()).as("%d threads", threads).isEqualTo(direct);
+      }
+    } finally {
+      Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
   }
 
   @Test

@@ -150,6 +150,70 @@ class KernelsTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("dev.backprop.tensor.Providers#both")
+  void outputStageIsAddThenReluThenBatchNorm(VectorizationProvider provider) {
+    KernelSet k = provider.kernels();
+    SplittableRandom random = new SplittableRandom(8);
+    for (int trial = 0; trial < 160; trial++) {
+      int size = trial < 120 ? random.nextInt(60) : 500 + random.nextInt(100);
+      int from = random.nextInt(size / 4 + 1);
+      int to = size - random.nextInt(size / 4 + 1);
+      boolean addBias = trial % 2 == 0;
+      boolean relu = (trial / 2) % 2 == 0;
+      boolean normalize = (trial / 4) % 2 == 0;
+      float bias = (float) gaussian(random);
+      float mean = (float) gaussian(random);
+      float rstd = (float) Math.abs(gaussian(random)) + 0.1f;
+      float gamma = (float) gaussian(random);
+      float beta = (float) gaussian(random);
+      float[] y = values(random, size);
+      float[] want = y.clone();
+      for (int i = from; i < to; i++) {
+        float v = addBias ? want[i] + bias : want[i];
+        v = relu ? (v > 0f ? v : 0f) : v;
+        want[i] = normalize ? gamma * ((v - mean) * rstd) + beta : v;
+      }
+      k.outputStage(y, from, to, addBias, bias, relu, normalize, mean, rstd, gamma, beta);
+      assertThat(y).as("%d elements [%d, %d), bias %s, relu %s, normalize %s", size, from, to, addBias, relu,
+          normalize).isEqualTo(want);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.backprop.tensor.Providers#both")
+  void channelsLastCopiesEveryPlaneRowIntoItsColumnAndZerosTheRest(VectorizationProvider provider) {
+    KernelSet k = provider.kernels();
+    SplittableRandom random = new SplittableRandom(9);
+    int[] planeCounts = {1, 7, 8, 10, 16, 24, 32};
+    for (int trial = 0; trial < 120; trial++) {
+      int planes = planeCounts[trial % planeCounts.length];
+      int rowLength = planes + (trial % 3 == 0 ? random.nextInt(9) : 0);
+      int height = 1 + random.nextInt(12);
+      int width = 1 + random.nextInt(30);
+      int pitch = width + random.nextInt(4);
+      int planeStride = height * width + random.nextInt(5);
+      int rows = (height - 1) * pitch + width + random.nextInt(20);
+      int xOffset = random.nextInt(4);
+      int tOffset = random.nextInt(4);
+      float[] x = values(random, xOffset + (planes - 1) * planeStride + height * width + 3);
+      int size = tOffset + rows * rowLength + 3;
+      float[] t = outside(size);
+      float[] want = outside(size);
+      Arrays.fill(want, tOffset, tOffset + rows * rowLength, 0f);
+      for (int c = 0; c < planes; c++) {
+        for (int h = 0; h < height; h++) {
+          for (int w = 0; w < width; w++) {
+            want[tOffset + (h * pitch + w) * rowLength + c] = x[xOffset + c * planeStride + h * width + w];
+          }
+        }
+      }
+      k.channelsLast(x, xOffset, planes, planeStride, height, width, pitch, t, tOffset, rowLength, rows);
+      assertThat(t).as("%d planes of %dx%d at pitch %d into %d rows of %d", planes, height, width, pitch, rows,
+          rowLength).isEqualTo(want);
+    }
+  }
+
   @Test
   void addShiftedRefusesOverlappingRanges() {
     float[] x = new float[10];
