@@ -10,6 +10,8 @@ import java.util.List;
  *   <li>Training: a Conv2d, ReLU, BatchNorm2d block runs its ReLU inside its neighbours (the convolution rectifies
  *       each output plane as it writes it, BatchNorm's backward applies the ReLU's mask in its own pass).
  *   <li>Inference: a Conv2d applies the ReLU and/or eval-mode BatchNorm that follow it in its output pass.
+ *   <li>Inference of 16 samples or more: from the first convolution whose planes are small enough for im2col to
+ *       group samples, the layers run with the samples in the lanes ({@link InterleavedInference}).
  *   <li>Training's backward skips the input gradient of a first Conv2d: its input is the data.
  * </ul>
  */
@@ -19,8 +21,15 @@ final class FusionPlan {
   private final boolean[] trainingBlocks; // [i]: layers i, i + 1, i + 2 are a Conv2d, a ReLU and a BatchNorm2d
   private final ConvStrategy.OutputStage[] inferStages; // [i]: what a Conv2d at i applies in infer, else null
   private final boolean firstIsConv;
+  private final List<Layer> layers;
+  private Segment segment; // for the sample shape of the last inference
+  private final int[] segmentShape = new int[3];
+
+  /** Layers [start, end) run as one {@link InterleavedInference}. */
+  record Segment(int start, int end, InterleavedInference layers) {}
 
   FusionPlan(List<Layer> layers) {
+    this.layers = layers;
     int size = layers.size();
     trainingBlocks = new boolean[size];
     inferStages = new ConvStrategy.OutputStage[size];
@@ -55,5 +64,52 @@ final class FusionPlan {
   /** Whether layer 0 is a Conv2d, whose input gradient training does not need. */
   boolean firstIsConv() {
     return firstIsConv;
+  }
+
+  /**
+   * The interleaved segment of an inference on samples of [C, H, W], or null: it starts at the first
+   * Conv2d after which every convolution groups samples in im2col (planes of 256 columns or fewer) and ends before
+   * the first layer without an interleaved form.
+   */
+  Segment interleavedSegment(int channels, int height, int width) {
+    if (segmentShape[0] != channels || segmentShape[1] != height || segmentShape[2] != width) {
+      segment = findSegment(new int[] {channels, height, width});
+      segmentShape[0] = channels;
+      segmentShape[1] = height;
+      segmentShape[2] = width;
+    }
+    return segment;
+  }
+
+  private Segment findSegment(int[] sampleShape) {
+    int start = -1;
+    int[] shape = sampleShape;
+    int end = layers.size();
+    for (int i = 0; i < layers.size(); i++) {
+      Layer layer = layers.get(i);
+      if (layer instanceof Conv2d conv) {
+        boolean small = ConvGeometry.of(conv.inChannels(), conv.outChannels(), conv.kernel(), conv.stride(),
+            conv.padding(), shape[1], shape[2]).group() > 1;
+        if (!small) {
+          start = -1;
+        } else if (start < 0) {
+          start = i;
+        }
+      } else if (!(layer instanceof Pool2d || layer instanceof AbstractDropout || layer instanceof ReLU
+          || layer instanceof BatchNorm2d) && start >= 0) {
+        end = i;
+        break;
+      }
+      shape = layer.outputShape(shape);
+    }
+    if (start < 0) {
+      return null;
+    }
+    int[] in = sampleShape;
+    for (int i = 0; i < start; i++) {
+      in = layers.get(i).outputShape(in);
+    }
+    InterleavedInference interleaved = InterleavedInference.of(layers, this, start, end, in);
+    return interleaved == null ? null : new Segment(start, end, interleaved);
   }
 }
