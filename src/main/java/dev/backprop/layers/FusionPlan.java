@@ -10,8 +10,8 @@ import java.util.List;
  *   <li>Training: a Conv2d, ReLU, BatchNorm2d block runs its ReLU inside its neighbours (the convolution rectifies
  *       each output plane as it writes it, BatchNorm's backward applies the ReLU's mask in its own pass).
  *   <li>Inference: a Conv2d applies the ReLU and/or eval-mode BatchNorm that follow it in its output pass.
- *   <li>Inference of 16 samples or more: from the first convolution whose planes are small enough for im2col to
- *       group samples, the layers run with the samples in the lanes ({@link InterleavedInference}).
+ *   <li>Inference of 16 samples or more: from the first convolution on, the layers run with the samples in the
+ *       lanes ({@link InterleavedInference}) as far as they can.
  *   <li>Training's backward skips the input gradient of a first Conv2d: its input is the data.
  * </ul>
  */
@@ -22,11 +22,8 @@ final class FusionPlan {
   private final ConvStrategy.OutputStage[] inferStages; // [i]: what a Conv2d at i applies in infer, else null
   private final boolean firstIsConv;
   private final List<Layer> layers;
-  private Segment segment; // for the sample shape of the last inference
+  private InterleavedInference segment; // for the sample shape of the last inference
   private final int[] segmentShape = new int[3];
-
-  /** Layers [start, end) run as one {@link InterleavedInference}. */
-  record Segment(int start, int end, InterleavedInference layers) {}
 
   FusionPlan(List<Layer> layers) {
     this.layers = layers;
@@ -67,49 +64,23 @@ final class FusionPlan {
   }
 
   /**
-   * The interleaved segment of an inference on samples of [C, H, W], or null: it starts at the first
-   * Conv2d after which every convolution groups samples in im2col (planes of 256 columns or fewer) and ends before
-   * the first layer without an interleaved form.
+   * The interleaved layers of an inference on samples of [C, H, W], or null: from the first Conv2d on, as far as
+   * the layers have an interleaved form ({@link InterleavedInference#of}).
    */
-  Segment interleavedSegment(int channels, int height, int width) {
+  InterleavedInference interleaved(int channels, int height, int width) {
     if (segmentShape[0] != channels || segmentShape[1] != height || segmentShape[2] != width) {
-      segment = findSegment(new int[] {channels, height, width});
+      segment = null;
+      int[] shape = {channels, height, width};
+      for (int i = 0; i < layers.size() && segment == null; i++) {
+        if (layers.get(i) instanceof Conv2d) {
+          segment = InterleavedInference.of(layers, this, i, shape);
+        }
+        shape = layers.get(i).outputShape(shape);
+      }
       segmentShape[0] = channels;
       segmentShape[1] = height;
       segmentShape[2] = width;
     }
     return segment;
-  }
-
-  private Segment findSegment(int[] sampleShape) {
-    int start = -1;
-    int[] shape = sampleShape;
-    int end = layers.size();
-    for (int i = 0; i < layers.size(); i++) {
-      Layer layer = layers.get(i);
-      if (layer instanceof Conv2d conv) {
-        boolean small = ConvGeometry.of(conv.inChannels(), conv.outChannels(), conv.kernel(), conv.stride(),
-            conv.padding(), shape[1], shape[2]).group() > 1;
-        if (!small) {
-          start = -1;
-        } else if (start < 0) {
-          start = i;
-        }
-      } else if (!(layer instanceof Pool2d || layer instanceof AbstractDropout || layer instanceof ReLU
-          || layer instanceof BatchNorm2d) && start >= 0) {
-        end = i;
-        break;
-      }
-      shape = layer.outputShape(shape);
-    }
-    if (start < 0) {
-      return null;
-    }
-    int[] in = sampleShape;
-    for (int i = 0; i < start; i++) {
-      in = layers.get(i).outputShape(in);
-    }
-    InterleavedInference interleaved = InterleavedInference.of(layers, this, start, end, in);
-    return interleaved == null ? null : new Segment(start, end, interleaved);
   }
 }

@@ -37,6 +37,8 @@ final class InterleavedInference {
   }
 
   private final List<Step> steps;
+  private final int start;
+  private final int end;
   private final int[] inputShape; // [C, H, W] of a sample entering the segment
   private final int[] outputShape; // [C, H, W] of a sample leaving it
   private final int largest; // floats per block of the largest activation
@@ -46,42 +48,58 @@ final class InterleavedInference {
   private Tensor output;
   private final Parallel.Body blocks = this::blocks;
 
-  private InterleavedInference(List<Step> steps, int[] inputShape, int[] outputShape, int largest) {
+  private InterleavedInference(List<Step> steps, int start, int end, int[] inputShape, int[] outputShape,
+      int largest) {
     this.steps = steps;
+    this.start = start;
+    this.end = end;
     this.inputShape = inputShape;
     this.outputShape = outputShape;
     this.largest = largest;
   }
 
   /**
-   * The segment of {@code layers} [from, to) on samples of {@code shape} [C, H, W], or null when a layer there has
-   * no interleaved form: Conv2d of stride 1 without padding (with the ReLU and BatchNorm2d its stage takes in),
-   * max and average pooling, dropout.
+   * The segment of {@code layers} from {@code from} on, for samples of {@code shape} [C, H, W] there, as far as the
+   * layers have an interleaved form: Conv2d of stride 1 without padding (with the ReLU and BatchNorm2d its stage
+   * takes in), max and average pooling, dropout. Null when it would hold no convolution.
    */
-  static InterleavedInference of(List<Layer> layers, FusionPlan plan, int from, int to, int[] shape) {
+  static InterleavedInference of(List<Layer> layers, FusionPlan plan, int from, int[] shape) {
     List<Step> steps = new ArrayList<>();
     int[] in = shape.clone();
     int largest = size(in);
-    for (int i = from; i < to; i++) {
-      Layer layer = layers.get(i);
-      int[] out = layer.outputShape(in);
+    int end = from;
+    boolean convolves = false;
+    for (; end < layers.size(); end++) {
+      Layer layer = layers.get(end);
+      int[] out;
       if (layer instanceof Conv2d conv && conv.stride() == 1 && conv.padding() == 0) {
-        ConvStrategy.OutputStage stage = plan.inferStageAt(i);
-        int fused = (stage.relu() ? 1 : 0) + (stage.norm() != null ? 1 : 0);
-        if (i + fused >= to) {
-          return null;
-        }
+        ConvStrategy.OutputStage stage = plan.inferStageAt(end);
+        out = conv.outputShape(in);
         steps.add(new ConvStep(conv, stage, in, out));
-        i += fused;
+        end += (stage.relu() ? 1 : 0) + (stage.norm() != null ? 1 : 0);
+        convolves = true;
       } else if (layer instanceof Pool2d pool) {
-        steps.add(new PoolStep(pool instanceof MaxPool2d, pool.kernel(), pool.stride(), in, out));
-      } else if (!(layer instanceof AbstractDropout)) {
-        return null;
+        out = pool.outputShape(in);
+        steps.add(new PoolStep(pool instanceof MaxPool2d, pool.kernel(), pool.stride(), in.clone()));
+      } else if (layer instanceof AbstractDropout) {
+        out = in;
+      } else {
+        break;
       }
       in = out;
       largest = Math.max(largest, size(in));
     }
-    return steps.isEmpty() ? null : new InterleavedInference(List.copyOf(steps), shape, in, largest * BLOCK);
+    return convolves ? new InterleavedInference(List.copyOf(steps), from, end, shape, in, largest * BLOCK) : null;
+  }
+
+  /** The index of the segment's first layer. */
+  int start() {
+    return start;
+  }
+
+  /** The index of the first layer after the segment. */
+  int end() {
+    return end;
   }
 
   private static int size(int[] chw) {
@@ -176,58 +194,11 @@ final class InterleavedInference {
     }
   }
 
-  /**
-   * Max or average pooling of k × k windows at a stride: the window's elements in row-major order, as
-   * {@link MaxPool2d} (a greater value or a NaN replaces the maximum) and {@link AvgPool2d} (sum from +0, times
-   * 1/k²) take them.
-   */
-  private static final class PoolStep implements Step {
-    private final boolean max;
-    private final int kernel;
-    private final int stride;
-    private final int[] in;
-    private final int[] out;
-
-    PoolStep(boolean max, int kernel, int stride, int[] in, int[] out) {
-      this.max = max;
-      this.kernel = kernel;
-      this.stride = stride;
-      this.in = in.clone();
-      this.out = out.clone();
-    }
-
+  /** Max or average pooling, {@link Kernels#poolLanes}: the window's elements in the order the layers take them. */
+  private record PoolStep(boolean max, int kernel, int stride, int[] in) implements Step {
     @Override
     public void run(float[] x, float[] y) {
-      float inv = 1f / (kernel * kernel);
-      for (int c = 0; c < out[0]; c++) {
-        for (int i = 0; i < out[1]; i++) {
-          for (int j = 0; j < out[2]; j++) {
-            int to = ((c * out[1] + i) * out[2] + j) * BLOCK;
-            int first = ((c * in[1] + i * stride) * in[2] + j * stride) * BLOCK;
-            for (int l = 0; l < BLOCK; l++) {
-              y[to + l] = max ? x[first + l] : 0f;
-            }
-            for (int ki = 0; ki < kernel; ki++) {
-              for (int kj = 0; kj < kernel; kj++) {
-                int at = ((c * in[1] + i * stride + ki) * in[2] + j * stride + kj) * BLOCK;
-                if (max) {
-                  for (int l = 0; l < BLOCK; l++) {
-                    float v = x[at + l];
-                    y[to + l] = v > y[to + l] || Float.isNaN(v) ? v : y[to + l];
-                  }
-                } else {
-                  for (int l = 0; l < BLOCK; l++) {
-                    y[to + l] += x[at + l];
-                  }
-                }
-              }
-            }
-            for (int l = 0; !max && l < BLOCK; l++) {
-              y[to + l] *= inv;
-            }
-          }
-        }
-      }
+      Kernels.poolLanes(max, x, y, in[0], in[1], in[2], kernel, stride, BLOCK);
     }
   }
 }

@@ -79,11 +79,11 @@ public final class Sequential implements Layer {
   public Tensor infer(Tensor input) {
     fusedForward = false;
     Tensor x = input;
-    FusionPlan.Segment segment = input.rank() == 4 && input.dim(0) >= InterleavedInference.BLOCK
-        ? plan.interleavedSegment(input.dim(1), input.dim(2), input.dim(3)) : null;
+    InterleavedInference segment = input.rank() == 4 && input.dim(0) >= InterleavedInference.BLOCK
+        ? plan.interleaved(input.dim(1), input.dim(2), input.dim(3)) : null;
     for (int i = 0; i < layers.size(); i++) {
       if (segment != null && i == segment.start()) {
-        x = segment.layers().forward(x);
+        x = segment.forward(x);
         i = segment.end() - 1;
         continue;
       }

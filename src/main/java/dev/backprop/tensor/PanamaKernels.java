@@ -279,6 +279,66 @@ final class PanamaKernels implements KernelSet {
   }
 
   @Override
+  public void poolLanes(boolean max, float[] x, float[] y, int planes, int h, int w, int kernel, int stride,
+      int lanes) {
+    if (lanes % L != 0) {
+      ScalarKernels.INSTANCE.poolLanes(max, x, y, planes, h, w, kernel, stride, lanes);
+    } else if (max) {
+      maxPoolLanes(x, y, planes, h, w, kernel, stride, lanes);
+    } else {
+      averagePoolLanes(x, y, planes, h, w, kernel, stride, lanes);
+    }
+  }
+
+  private static void maxPoolLanes(float[] x, float[] y, int planes, int h, int w, int kernel, int stride,
+      int lanes) {
+    int oh = (h - kernel) / stride + 1;
+    int ow = (w - kernel) / stride + 1;
+    for (int p = 0; p < planes; p++) {
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int to = ((p * oh + i) * ow + j) * lanes;
+          int first = ((p * h + i * stride) * w + j * stride) * lanes;
+          for (int l = 0; l < lanes; l += L) {
+            FloatVector acc = FloatVector.fromArray(S, x, first + l);
+            for (int ki = 0; ki < kernel; ki++) {
+              for (int kj = 0; kj < kernel; kj++) {
+                FloatVector v = FloatVector.fromArray(S, x, first + (ki * w + kj) * lanes + l);
+                acc = acc.blend(v, v.compare(GT, acc).or(v.compare(NE, v)));
+              }
+            }
+            acc.intoArray(y, to + l);
+          }
+        }
+      }
+    }
+  }
+
+  private static void averagePoolLanes(float[] x, float[] y, int planes, int h, int w, int kernel, int stride,
+      int lanes) {
+    int oh = (h - kernel) / stride + 1;
+    int ow = (w - kernel) / stride + 1;
+    float inv = 1f / (kernel * kernel);
+    for (int p = 0; p < planes; p++) {
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int to = ((p * oh + i) * ow + j) * lanes;
+          int first = ((p * h + i * stride) * w + j * stride) * lanes;
+          for (int l = 0; l < lanes; l += L) {
+            FloatVector acc = ZERO;
+            for (int ki = 0; ki < kernel; ki++) {
+              for (int kj = 0; kj < kernel; kj++) {
+                acc = acc.add(FloatVector.fromArray(S, x, first + (ki * w + kj) * lanes + l));
+              }
+            }
+            acc.mul(inv).intoArray(y, to + l);
+          }
+        }
+      }
+    }
+  }
+
+  @Override
   public void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count) {
     int u = 0;
     for (; u <= count - L; u += L) {

@@ -76,10 +76,10 @@ class FusedBlocksTest {
     return model.equals("ref15k") ? Zoo.get(model).build(new Rng(5)) : ArchSpec.build(model, new Rng(5));
   }
 
-  // ARCH: conv-ReLU-BN blocks, a bias-free one, conv-BN without ReLU, conv-ReLU without BN, a dropout between.
-  // From the first small plane on (13 x 13 and smaller) the samples run in the lanes at batch 16 or more.
-  // INTERLEAVED: from the third convolution on (10 x 10 planes) the samples run in the lanes, through a max pool,
-  // a bare conv, a conv-BN, a conv-ReLU and an average pool; the linear layer ends the segment.
+  // ARCH: conv-ReLU-BN blocks, a bias-free one, conv-BN without ReLU, conv-ReLU without BN, a dropout between; at
+  // batch 16 or more its first block runs with the samples in the lanes, up to the padded convolution.
+  // INTERLEAVED: the samples in the lanes all the way from the first convolution to the linear layer, through max
+  // pools, a dropout, a bare conv, a conv-BN, a conv-ReLU and an average pool.
   @ParameterizedTest
   @CsvSource({"ARCH, 7, 1", "ARCH, 37, 2", "INTERLEAVED, 7, 2", "INTERLEAVED, 16, 1", "INTERLEAVED, 37, 1",
       "INTERLEAVED, 37, 2", "INTERLEAVED, 37, 3", "ref15k, 7, 2", "ref15k, 16, 2", "ref15k, 37, 1",
@@ -122,8 +122,16 @@ class FusedBlocksTest {
     assertThat(Arrays.equals(fused, net.forward(images(batch, 21), false).copy().data()))
         .as("the outputs depend on the input")
         .isFalse();
-    FusionPlan.Segment segment = net.plan().interleavedSegment(1, 28, 28);
-    assertThat(segment).as("the interleaved segment (batches of 16 or more run it)").isNotNull();
+  }
+
+  @ParameterizedTest
+  @CsvSource({"ARCH, 3", "INTERLEAVED, 20", "ref15k, 26"})
+  void theInterleavedLayersRunFromTheFirstConvolutionAsFarAsTheyCan(String name, int end) {
+    Sequential net = build(name.equals("ARCH") ? ARCH : name.equals("INTERLEAVED") ? INTERLEAVED : name);
+    InterleavedInference segment = net.plan().interleaved(1, 28, 28);
+    assertThat(segment.start()).isZero();
+    assertThat(segment.end()).as("the first layer after them").isEqualTo(end);
+    assertThat(net.layers().get(end)).isNotInstanceOfAny(Pool2d.class, AbstractDropout.class);
   }
 
   private static Tensor images(int n, long seed) {
