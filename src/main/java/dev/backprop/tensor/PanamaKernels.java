@@ -218,9 +218,19 @@ final class PanamaKernels implements KernelSet {
     }
     for (int h = 0; h < height; h++) {
       int rowStart = tOffset + h * pitch * rowLength;
-      // Zeros in the columns past the planes, and in the rows up to the next plane row (or the end).
-      for (int w = 0; planes < rowLength && w < width; w++) {
-        Arrays.fill(t, rowStart + w * rowLength + planes, rowStart + (w + 1) * rowLength, 0f);
+      // Zeros in the columns past the planes, and in the rows up to the next plane row (or the end). A vector store
+      // where they are whole vectors: a call of Arrays.fill per row of 8 zeros made the first layer's dOut^T (8
+      // channels in rows of 16) take 0.8 ms per ref15k batch.
+      if ((rowLength - planes) % PL == 0) {
+        for (int w = 0; w < width; w++) {
+          for (int c = rowStart + w * rowLength + planes, end = rowStart + (w + 1) * rowLength; c < end; c += PL) {
+            POOL_ZERO.intoArray(t, c);
+          }
+        }
+      } else {
+        for (int w = 0; w < width; w++) {
+          Arrays.fill(t, rowStart + w * rowLength + planes, rowStart + (w + 1) * rowLength, 0f);
+        }
       }
       int next = h < height - 1 ? (h + 1) * pitch : rows;
       Arrays.fill(t, rowStart + width * rowLength, tOffset + next * rowLength, 0f);
