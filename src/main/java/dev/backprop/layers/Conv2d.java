@@ -50,11 +50,14 @@ public final class Conv2d implements Layer {
    * An eval-mode forward of fewer samples than this (what inference does not run interleaved) runs shifted windows,
    * unless a strategy is forced.
    */
-  static final int FEW_SAMPLES = InterleavedInference.BLOCK;
+  static final int FEW_SAMPLES = InterleavedLayers.BLOCK;
 
   private ConvStrategy strategy; // for the input size of the last forward
   private ConvStrategy fewSamples; // shifted windows, for an eval-mode forward of few samples
   private ConvStrategy forwardStrategy; // during forward
+  private InterleavedLayers interleaved; // a forward of many samples with small planes, for the geometry and stage:
+  private ConvGeometry interleavedGeometry;
+  private ConvStrategy.OutputStage interleavedStage;
   private Tensor input; // cached by forward for backward
   private Tensor output;
   private Tensor gradInput;
@@ -149,6 +152,18 @@ public final class Conv2d implements Layer {
     ConvGeometry g = strategy.g;
     input = x;
     output = Tensor.reuseOrAllocate(output, x.dim(0), outChannels, g.outH(), g.outW());
+    if (x.dim(0) >= InterleavedLayers.BLOCK && strategy instanceof Im2colConvolution && g.group() > 1 && stride == 1
+        && padding == 0 && algorithm == Algorithm.AUTO) {
+      // Small planes, many samples: with the samples in the lanes, the same bits as the im2col products, faster
+      // because no column is wasted and no window copied (ref15k's conv4 to conv7 forward, one thread: 2.78 ->
+      // 1.59 ms per batch of 128).
+      if (interleaved == null || interleavedStage != outputStage || !interleavedGeometry.equals(g)) {
+        interleaved = InterleavedLayers.ofConvolution(this, outputStage, new int[] {inChannels, g.inH(), g.inW()});
+        interleavedStage = outputStage;
+        interleavedGeometry = g;
+      }
+      return interleaved.forward(x, output);
+    }
     forwardStrategy = strategy;
     if (!training && x.dim(0) < FEW_SAMPLES && stride == 1 && algorithm == Algorithm.AUTO) {
       // Shifted windows whatever the plane: the same bits as any strategy's forward, faster for a single sample

@@ -11,7 +11,7 @@ import java.util.List;
  *       each output plane as it writes it, BatchNorm's backward applies the ReLU's mask in its own pass).
  *   <li>Inference: a Conv2d applies the ReLU and/or eval-mode BatchNorm that follow it in its output pass.
  *   <li>Inference of 16 samples or more: from the first convolution on, the layers run with the samples in the
- *       lanes ({@link InterleavedInference}) as far as they can.
+ *       lanes ({@link InterleavedLayers}) as far as they can.
  *   <li>Training's backward skips the input gradient of a first Conv2d: its input is the data.
  * </ul>
  */
@@ -22,7 +22,7 @@ final class FusionPlan {
   private final ConvStrategy.OutputStage[] inferStages; // [i]: what a Conv2d at i applies in infer, else null
   private final boolean firstIsConv;
   private final List<Layer> layers;
-  private InterleavedInference segment; // for the sample shape of the last inference
+  private InterleavedLayers segment; // for the sample shape of the last inference
   private final int[] segmentShape = new int[3];
 
   FusionPlan(List<Layer> layers) {
@@ -65,15 +65,15 @@ final class FusionPlan {
 
   /**
    * The interleaved layers of an inference on samples of [C, H, W], or null: from the first Conv2d on, as far as
-   * the layers have an interleaved form ({@link InterleavedInference#of}).
+   * the layers have an interleaved form ({@link InterleavedLayers#of}).
    */
-  InterleavedInference interleaved(int channels, int height, int width) {
+  InterleavedLayers interleaved(int channels, int height, int width) {
     if (segmentShape[0] != channels || segmentShape[1] != height || segmentShape[2] != width) {
       segment = null;
       int[] shape = {channels, height, width};
       for (int i = 0; i < layers.size() && segment == null; i++) {
         if (layers.get(i) instanceof Conv2d) {
-          segment = InterleavedInference.of(layers, this, i, shape);
+          segment = InterleavedLayers.of(layers, this, i, shape);
         }
         shape = layers.get(i).outputShape(shape);
       }

@@ -79,7 +79,7 @@ public final class Sequential implements Layer {
   public Tensor infer(Tensor input) {
     fusedForward = false;
     Tensor x = input;
-    InterleavedInference segment = input.rank() == 4 && input.dim(0) >= InterleavedInference.BLOCK
+    InterleavedLayers segment = input.rank() == 4 && input.dim(0) >= InterleavedLayers.BLOCK
         ? plan.interleaved(input.dim(1), input.dim(2), input.dim(3)) : null;
     for (int i = 0; i < layers.size(); i++) {
       if (segment != null && i == segment.start()) {

@@ -118,12 +118,16 @@ class ConvStrategyTest {
   }
 
   /**
-   * An eval-mode forward of few samples takes shifted windows whatever the plane (batch-1 inference): the bits of
-   * the direct loops, on 1, 2 and 3 threads, on ref15k's small layers and the one-channel first one.
+   * The forward's other paths, chosen by the batch: an eval-mode forward of fewer than 16 samples takes shifted
+   * windows whatever the plane (batch-1 inference), and a forward of 16 or more on planes small enough for im2col to
+   * group samples runs them in the lanes ({@link InterleavedLayers}; 37 samples: two whole blocks and a partial
+   * one). Both give the bits of the direct loops, in training and eval mode, on 1, 2 and 3 threads, on ref15k's
+   * small layers and the one-channel first one.
    */
   @ParameterizedTest
-  @CsvSource({"1, 8, 28, 1", "16, 16, 11, 1", "16, 32, 5, 3", "32, 10, 3, 15"})
-  void anEvalForwardOfFewSamplesGivesTheDirectLoopsBits(int in, int out, int size, int n) {
+  @CsvSource({"1, 8, 28, 1", "16, 16, 11, 1", "16, 32, 5, 3", "32, 10, 3, 15", "16, 16, 11, 16", "16, 16, 9, 37",
+      "16, 32, 5, 37", "32, 10, 3, 37"})
+  void aForwardOfFewOrManySamplesGivesTheDirectLoopsBits(int in, int out, int size, int n) {
     Tensor x = Tensor.zeros(n, in, size, size);
     new Rng(9).gaussian(x.data(), 0, 1);
     ConvStrategy.OutputStage stage = new ConvStrategy.OutputStage(true, null);

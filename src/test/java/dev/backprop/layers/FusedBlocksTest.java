@@ -128,7 +128,7 @@ class FusedBlocksTest {
   @CsvSource({"ARCH, 3", "INTERLEAVED, 20", "ref15k, 26"})
   void theInterleavedLayersRunFromTheFirstConvolutionAsFarAsTheyCan(String name, int end) {
     Sequential net = build(name.equals("ARCH") ? ARCH : name.equals("INTERLEAVED") ? INTERLEAVED : name);
-    InterleavedInference segment = net.plan().interleaved(1, 28, 28);
+    InterleavedLayers segment = net.plan().interleaved(1, 28, 28);
     assertThat(segment.start()).isZero();
     assertThat(segment.end()).as("the first layer after them").isEqualTo(end);
     assertThat(net.layers().get(end)).isNotInstanceOfAny(Pool2d.class, AbstractDropout.class);

@@ -8,10 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The late, small layers of an inference with the samples in the lanes: the same as running them one by one in
- * eval mode ({@code forward(x, false)}), faster because no column is wasted. On a 9 × 9 input the im2col products
- * compute the windows at the input's pitch, 66–77 % of their columns being output positions, and copy the windows
- * and the outputs around the products; here {@link #BLOCK} samples sit side by side in every position of a block
+ * Layers run with the samples in the lanes: the same as running them one by one ({@code forward(x, false)} in
+ * inference, a convolution's forward in training), faster because no column is wasted and nothing is copied around
+ * the products. im2col products compute the windows at the input's pitch (on a 9 × 9 input 66–77 % of their
+ * columns are output positions) and copy the windows and the outputs around the products; shifted windows copy each
+ * sample and waste the pitch columns too. Here {@link #BLOCK} samples sit side by side in every position of a block
  * laid out [C, H, W, BLOCK], so that output row i of a convolution over a block is one product whose B rows are
  * contiguous runs of the input (shifted windows, {@link Gemm#gemmRowOffsets}) and whose every column is an output:
  *
@@ -22,12 +23,16 @@ import java.util.List;
  *
  * Each output element is still one fma chain over (c, ki, kj) in order from +0, then the output stage (bias, ReLU,
  * eval BatchNorm, {@link Kernels#outputStage}); pooling takes the same window elements in the same order as
- * {@link MaxPool2d} and {@link AvgPool2d}; dropout is the identity. So every lane gets the bits of the layers run
- * one by one, at any vector width and thread count ({@code FusedBlocksTest}). A worker runs a block through all the
- * segment's layers in its own buffers (a block of ref15k's 16 × 11 × 11 activations is 124 KB, in L2), then writes
- * its samples' results back as [N, C, H, W].
+ * {@link MaxPool2d} and {@link AvgPool2d} ({@link Kernels#poolLanes}); dropout in eval mode is the identity. So
+ * every lane gets the bits of the layers run one by one, at any vector width and thread count
+ * ({@code FusedBlocksTest}, {@code ConvStrategyTest}). A worker takes a block of samples in (a transpose,
+ * {@link Kernels#channelsLast}), runs it through all the layers in its own buffers (ref15k's largest activation,
+ * 16 × 24 × 24 of a block, is 590 KB), and transposes its samples' results back to [N, C, H, W]. Inference runs
+ * ref15k from its first convolution to its average pool this way at batch 16 or more (1.6x as fast as layer by
+ * layer); training's forward runs its small convolutions so (those im2col groups samples for), one at a time,
+ * since BatchNorm's batch statistics and the backward take [N, C, H, W].
  */
-final class InterleavedInference {
+final class InterleavedLayers {
   /** Samples per block: the lanes of a 512-bit vector, two 256-bit ones, four 128-bit ones. */
   static final int BLOCK = 16;
 
@@ -48,7 +53,7 @@ final class InterleavedInference {
   private Tensor output;
   private final Parallel.Body blocks = this::blocks;
 
-  private InterleavedInference(List<Step> steps, int start, int end, int[] inputShape, int[] outputShape,
+  private InterleavedLayers(List<Step> steps, int start, int end, int[] inputShape, int[] outputShape,
       int largest) {
     this.steps = steps;
     this.start = start;
@@ -63,7 +68,7 @@ final class InterleavedInference {
    * layers have an interleaved form: Conv2d of stride 1 without padding (with the ReLU and BatchNorm2d its stage
    * takes in), max and average pooling, dropout. Null when it would hold no convolution.
    */
-  static InterleavedInference of(List<Layer> layers, FusionPlan plan, int from, int[] shape) {
+  static InterleavedLayers of(List<Layer> layers, FusionPlan plan, int from, int[] shape) {
     List<Step> steps = new ArrayList<>();
     int[] in = shape.clone();
     int largest = size(in);
@@ -89,7 +94,14 @@ final class InterleavedInference {
       in = out;
       largest = Math.max(largest, size(in));
     }
-    return convolves ? new InterleavedInference(List.copyOf(steps), from, end, shape, in, largest * BLOCK) : null;
+    return convolves ? new InterleavedLayers(List.copyOf(steps), from, end, shape, in, largest * BLOCK) : null;
+  }
+
+  /** One convolution (stride 1, no padding) through {@code stage}, on samples of {@code shape} [C, H, W]. */
+  static InterleavedLayers ofConvolution(Conv2d conv, ConvStrategy.OutputStage stage, int[] shape) {
+    int[] out = conv.outputShape(shape);
+    return new InterleavedLayers(List.of(new ConvStep(conv, stage, shape, out)), 0, 1, shape.clone(), out,
+        Math.max(size(shape), size(out)) * BLOCK);
   }
 
   /** The index of the segment's first layer. */
@@ -108,8 +120,13 @@ final class InterleavedInference {
 
   /** The segment's layers on x [N, C, H, W]: [N, C', H', W'] in a buffer of this segment's, valid until the next call. */
   Tensor forward(Tensor x) {
+    return forward(x, Tensor.reuseOrAllocate(output, x.dim(0), outputShape[0], outputShape[1], outputShape[2]));
+  }
+
+  /** The segment's layers on x [N, C, H, W] into {@code y} [N, C', H', W'], which it returns. */
+  Tensor forward(Tensor x, Tensor y) {
     int n = x.dim(0);
-    output = Tensor.reuseOrAllocate(output, n, outputShape[0], outputShape[1], outputShape[2]);
+    output = y;
     int threads = Parallel.threads();
     first = Scratch.buffers(first, threads, largest);
     second = Scratch.buffers(second, threads, largest);
@@ -141,6 +158,11 @@ final class InterleavedInference {
         out = t;
       }
       float[] y = output.data();
+      if (samples == BLOCK) {
+        // Position e of the block, its 16 lanes, is "plane" e of one row of 16: into column e of each sample's row.
+        Kernels.channelsLast(in, 0, outSize, BLOCK, 1, BLOCK, BLOCK, y, s0 * outSize, outSize, BLOCK);
+        continue;
+      }
       for (int l = 0; l < samples; l++) {
         int at = (s0 + l) * outSize;
         for (int e = 0; e < outSize; e++) {
