@@ -179,8 +179,13 @@ abstract class ConvStrategy {
    * ({@link Kernels#outputStage}: the bits of the three layers one after the other).
    */
   final void finishPlane(float[] out, int plane, int o, OutputStage stage) {
+    finish(out, plane, plane + g.outPlane(), bias, o, stage);
+  }
+
+  /** The output stage of channel o on out[from, to): + bias (when there is one), then the stage's ReLU and BatchNorm. */
+  static void finish(float[] out, int from, int to, Parameter bias, int o, OutputStage stage) {
     BatchNorm2d norm = stage.norm();
-    Kernels.outputStage(out, plane, plane + g.outPlane(), bias != null, bias != null ? bias.value().data()[o] : 0f,
+    Kernels.outputStage(out, from, to, bias != null, bias != null ? bias.value().data()[o] : 0f,
         stage.relu(), norm != null, norm != null ? norm.evalMean(o) : 0f, norm != null ? norm.evalRstd(o) : 0f,
         norm != null ? norm.weight().value().data()[o] : 0f, norm != null ? norm.bias().value().data()[o] : 0f);
   }

@@ -79,7 +79,14 @@ public final class Sequential implements Layer {
   public Tensor infer(Tensor input) {
     fusedForward = false;
     Tensor x = input;
+    InterleavedLayers segment = input.rank() == 4 && input.dim(0) >= InterleavedLayers.BLOCK
+        ? plan.interleaved(input.dim(1), input.dim(2), input.dim(3)) : null;
     for (int i = 0; i < layers.size(); i++) {
+      if (segment != null && i == segment.start()) {
+        x = segment.forward(x);
+        i = segment.end() - 1;
+        continue;
+      }
       ConvStrategy.OutputStage stage = plan.inferStageAt(i);
       if (stage != null) {
         x = ((Conv2d) layers.get(i)).forward(x, false, stage);
@@ -89,6 +96,11 @@ public final class Sequential implements Layer {
       }
     }
     return x;
+  }
+
+  /** What runs fused (tests). */
+  FusionPlan plan() {
+    return plan;
   }
 
   @Override

@@ -57,6 +57,8 @@ interface KernelSet {
 
   void maxPool2x2Backward(float[] dy, byte[] window, float[] dx, int from, int to, int h, int w);
 
+  void poolLanes(boolean max, float[] x, float[] y, int planes, int h, int w, int kernel, int stride, int lanes);
+
   /**
    * The 16 lane sums s[at..at + 15] by a fixed tree: lane l + 8 onto lane l, then the same with 4, 2 and 1, i.e.
    * (((s0 + s8) + (s4 + s12)) + ((s2 + s10) + (s6 + s14))) + (((s1 + s9) + (s5 + s13)) + ((s3 + s11) + (s7 + s15))).

@@ -181,6 +181,26 @@ public final class Kernels {
     KERNEL.maxPool2x2Backward(dy, window, dx, from, to, h, w);
   }
 
+  /**
+   * Max or average pooling of k x k windows at a stride, floor mode, on planes whose every position holds
+   * {@code lanes} independent values (samples side by side): x [planes, h, w, lanes] -> y [planes, oh, ow, lanes],
+   * oh = (h − k) / stride + 1. Each lane takes its window's elements in row-major order as {@code MaxPool2d}
+   * and {@code AvgPool2d} do: for max, an element replaces the running maximum (from the first) if it is greater
+   * or NaN; for average, the sum from +0 times 1/k².
+   */
+  public static void poolLanes(boolean max, float[] x, float[] y, int planes, int h, int w, int kernel, int stride,
+      int lanes) {
+    if (planes < 0 || lanes < 1 || kernel < 1 || stride < 1 || h < kernel || w < kernel) {
+      throw new IllegalArgumentException("poolLanes: %d planes of %dx%d x %d lanes, kernel %d, stride %d"
+          .formatted(planes, h, w, lanes, kernel, stride));
+    }
+    long oh = (h - kernel) / stride + 1;
+    long ow = (w - kernel) / stride + 1;
+    Objects.checkFromIndexSize(0, (long) planes * h * w * lanes, x.length);
+    Objects.checkFromIndexSize(0, planes * oh * ow * lanes, y.length);
+    KERNEL.poolLanes(max, x, y, planes, h, w, kernel, stride, lanes);
+  }
+
   private static void range(float[] x, int from, int to) {
     Objects.checkFromToIndex(from, to, x.length);
   }

@@ -218,9 +218,19 @@ final class PanamaKernels implements KernelSet {
     }
     for (int h = 0; h < height; h++) {
       int rowStart = tOffset + h * pitch * rowLength;
-      // Zeros in the columns past the planes, and in the rows up to the next plane row (or the end).
-      for (int w = 0; planes < rowLength && w < width; w++) {
-        Arrays.fill(t, rowStart + w * rowLength + planes, rowStart + (w + 1) * rowLength, 0f);
+      // Zeros in the columns past the planes, and in the rows up to the next plane row (or the end). A vector store
+      // where they are whole vectors: a call of Arrays.fill per row of 8 zeros made the first layer's dOut^T (8
+      // channels in rows of 16) take 0.8 ms per ref15k batch.
+      if ((rowLength - planes) % PL == 0) {
+        for (int w = 0; w < width; w++) {
+          for (int c = rowStart + w * rowLength + planes, end = rowStart + (w + 1) * rowLength; c < end; c += PL) {
+            POOL_ZERO.intoArray(t, c);
+          }
+        }
+      } else {
+        for (int w = 0; w < width; w++) {
+          Arrays.fill(t, rowStart + w * rowLength + planes, rowStart + (w + 1) * rowLength, 0f);
+        }
       }
       int next = h < height - 1 ? (h + 1) * pitch : rows;
       Arrays.fill(t, rowStart + width * rowLength, tOffset + next * rowLength, 0f);
@@ -276,6 +286,66 @@ final class PanamaKernels implements KernelSet {
     b2.rearrange(HIGH_HALVES, b6).intoArray(t, to + 5 * tStride);
     b3.rearrange(LOW_HALVES, b7).intoArray(t, to + 6 * tStride);
     b3.rearrange(HIGH_HALVES, b7).intoArray(t, to + 7 * tStride);
+  }
+
+  @Override
+  public void poolLanes(boolean max, float[] x, float[] y, int planes, int h, int w, int kernel, int stride,
+      int lanes) {
+    if (lanes % L != 0) {
+      ScalarKernels.INSTANCE.poolLanes(max, x, y, planes, h, w, kernel, stride, lanes);
+    } else if (max) {
+      maxPoolLanes(x, y, planes, h, w, kernel, stride, lanes);
+    } else {
+      averagePoolLanes(x, y, planes, h, w, kernel, stride, lanes);
+    }
+  }
+
+  private static void maxPoolLanes(float[] x, float[] y, int planes, int h, int w, int kernel, int stride,
+      int lanes) {
+    int oh = (h - kernel) / stride + 1;
+    int ow = (w - kernel) / stride + 1;
+    for (int p = 0; p < planes; p++) {
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int to = ((p * oh + i) * ow + j) * lanes;
+          int first = ((p * h + i * stride) * w + j * stride) * lanes;
+          for (int l = 0; l < lanes; l += L) {
+            FloatVector acc = FloatVector.fromArray(S, x, first + l);
+            for (int ki = 0; ki < kernel; ki++) {
+              for (int kj = 0; kj < kernel; kj++) {
+                FloatVector v = FloatVector.fromArray(S, x, first + (ki * w + kj) * lanes + l);
+                acc = acc.blend(v, v.compare(GT, acc).or(v.compare(NE, v)));
+              }
+            }
+            acc.intoArray(y, to + l);
+          }
+        }
+      }
+    }
+  }
+
+  private static void averagePoolLanes(float[] x, float[] y, int planes, int h, int w, int kernel, int stride,
+      int lanes) {
+    int oh = (h - kernel) / stride + 1;
+    int ow = (w - kernel) / stride + 1;
+    float inv = 1f / (kernel * kernel);
+    for (int p = 0; p < planes; p++) {
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int to = ((p * oh + i) * ow + j) * lanes;
+          int first = ((p * h + i * stride) * w + j * stride) * lanes;
+          for (int l = 0; l < lanes; l += L) {
+            FloatVector acc = ZERO;
+            for (int ki = 0; ki < kernel; ki++) {
+              for (int kj = 0; kj < kernel; kj++) {
+                acc = acc.add(FloatVector.fromArray(S, x, first + (ki * w + kj) * lanes + l));
+              }
+            }
+            acc.mul(inv).intoArray(y, to + l);
+          }
+        }
+      }
+    }
   }
 
   @Override

@@ -60,6 +60,32 @@ final class ScalarKernels implements KernelSet {
   }
 
   @Override
+  public void poolLanes(boolean max, float[] x, float[] y, int planes, int h, int w, int kernel, int stride,
+      int lanes) {
+    int oh = (h - kernel) / stride + 1;
+    int ow = (w - kernel) / stride + 1;
+    float inv = 1f / (kernel * kernel);
+    for (int p = 0; p < planes; p++) {
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int to = ((p * oh + i) * ow + j) * lanes;
+          int first = ((p * h + i * stride) * w + j * stride) * lanes;
+          for (int l = 0; l < lanes; l++) {
+            float acc = max ? x[first + l] : 0f;
+            for (int ki = 0; ki < kernel; ki++) {
+              for (int kj = 0; kj < kernel; kj++) {
+                float v = x[((p * h + i * stride + ki) * w + j * stride + kj) * lanes + l];
+                acc = max ? (v > acc || Float.isNaN(v) ? v : acc) : acc + v;
+              }
+            }
+            y[to + l] = max ? acc : acc * inv;
+          }
+        }
+      }
+    }
+  }
+
+  @Override
   public void outputStage(float[] y, int from, int to, boolean addBias, float bias, boolean relu,
       boolean normalize, float mean, float rstd, float gamma, float beta) {
     for (int i = from; i < to; i++) {

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -110,6 +111,36 @@ class ConvStrategyTest {
         Conv2d shifted = new Conv2d(4, 18, 3, 1, 0, true, new Rng(3));
         shifted.useAlgorithm(Conv2d.Algorithm.SHIFTED);
         assertThat(shifted.forward(x, false, stage).data()).as("%d threads", threads).isEqualTo(direct);
+      }
+    } finally {
+      Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+  }
+
+  /**
+   * The forward's other paths, chosen by the batch: an eval-mode forward of fewer than 16 samples takes shifted
+   * windows whatever the plane (batch-1 inference), and a forward of 16 or more on planes small enough for im2col to
+   * group samples runs them in the lanes ({@link InterleavedLayers}; 37 samples: two whole blocks and a partial
+   * one). Both give the bits of the direct loops, in training and eval mode, on 1, 2 and 3 threads, on ref15k's
+   * small layers and the one-channel first one.
+   */
+  @ParameterizedTest
+  @CsvSource({"1, 8, 28, 1", "16, 16, 11, 1", "16, 32, 5, 3", "32, 10, 3, 15", "16, 16, 11, 16", "16, 16, 9, 37",
+      "16, 32, 5, 37", "32, 10, 3, 37"})
+  void aForwardOfFewOrManySamplesGivesTheDirectLoopsBits(int in, int out, int size, int n) {
+    Tensor x = Tensor.zeros(n, in, size, size);
+    new Rng(9).gaussian(x.data(), 0, 1);
+    ConvStrategy.OutputStage stage = new ConvStrategy.OutputStage(true, null);
+    int kernel = size > 3 ? 3 : 1;
+    Conv2d reference = new Conv2d(in, out, kernel, 1, 0, true, new Rng(3));
+    reference.useAlgorithm(Conv2d.Algorithm.DIRECT);
+    float[] direct = reference.forward(x, false, stage).data().clone();
+    try {
+      for (int threads : new int[] {1, 2, 3}) {
+        Parallel.setThreads(threads);
+        Conv2d conv = new Conv2d(in, out, kernel, 1, 0, true, new Rng(3));
+        assertThat(conv.forward(x, false, stage).data()).as("%d threads", threads).isEqualTo(direct);
+        assertThat(conv.forward(x, true, stage).data()).as("training, %d threads", threads).isEqualTo(direct);
       }
     } finally {
       Parallel.setThreads(Runtime.getRuntime().availableProcessors());

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.backprop.models.ArchSpec;
 import dev.backprop.models.Zoo;
+import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Rng;
 import dev.backprop.tensor.Tensor;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -17,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class FusedBlocksTest {
   private static final String ARCH = "c4 c8p1 m d0.1 c8nb conv8 bn conv8k1 relu a2 fc10";
+  private static final String INTERLEAVED = "c8 c16 m c16 d0.1 c16nb m conv12 bn conv10k1 relu a2 fc10";
 
   @ParameterizedTest
   @ValueSource(strings = {ARCH, "ref15k"})
@@ -73,10 +76,20 @@ class FusedBlocksTest {
     return model.equals("ref15k") ? Zoo.get(model).build(new Rng(5)) : ArchSpec.build(model, new Rng(5));
   }
 
-  // ARCH: conv-ReLU-BN blocks, a bias-free one, conv-BN without ReLU, conv-ReLU without BN, a dropout between
+  // ARCH: conv-ReLU-BN blocks, a bias-free one, conv-BN without ReLU, conv-ReLU without BN, a dropout between; at
+  // batch 16 or more its first block runs with the samples in the lanes, up to the padded convolution.
+  // INTERLEAVED: the samples in the lanes all the way from the first convolution to the linear layer, through max
+  // pools, a dropout, a bare conv, a conv-BN, a conv-ReLU and an average pool.
   @ParameterizedTest
-  @ValueSource(strings = {ARCH, "ref15k"})
-  void inferGivesTheBitsOfTheEvalForward(String model) {
+  @CsvSource({"ARCH, 7, 1", "ARCH, 37, 2", "INTERLEAVED, 7, 2", "INTERLEAVED, 16, 1", "INTERLEAVED, 37, 1",
+      "INTERLEAVED, 37, 2", "INTERLEAVED, 37, 3", "ref15k, 7, 2", "ref15k, 16, 2", "ref15k, 37, 1",
+      "ref15k, 37, 3"})
+  void inferGivesTheBitsOfTheEvalForward(String name, int batch, int threads) {
+    String model = switch (name) {
+      case "ARCH" -> ARCH;
+      case "INTERLEAVED" -> INTERLEAVED;
+      default -> name;
+    };
     Sequential net = build(model);
     // A few training steps, so that the running statistics and the BN affine parameters are not (0, 1, 1, 0).
     Rng rng = new Rng(6);
@@ -94,15 +107,31 @@ class FusedBlocksTest {
       }
       net.zeroGrad();
     }
-    Tensor x = images(7, 20);
+    Tensor x = images(batch, 20);
 
     float[] layerByLayer = net.forward(x, false).copy().data();
-    float[] fused = net.infer(x).copy().data();
+    float[] fused;
+    try {
+      Parallel.setThreads(threads);
+      fused = net.infer(x).copy().data();
+    } finally {
+      Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
 
     assertThat(fused).isEqualTo(layerByLayer);
-    assertThat(Arrays.equals(fused, net.forward(images(7, 21), false).copy().data()))
+    assertThat(Arrays.equals(fused, net.forward(images(batch, 21), false).copy().data()))
         .as("the outputs depend on the input")
         .isFalse();
+  }
+
+  @ParameterizedTest
+  @CsvSource({"ARCH, 3", "INTERLEAVED, 20", "ref15k, 26"})
+  void theInterleavedLayersRunFromTheFirstConvolutionAsFarAsTheyCan(String name, int end) {
+    Sequential net = build(name.equals("ARCH") ? ARCH : name.equals("INTERLEAVED") ? INTERLEAVED : name);
+    InterleavedLayers segment = net.plan().interleaved(1, 28, 28);
+    assertThat(segment.start()).isZero();
+    assertThat(segment.end()).as("the first layer after them").isEqualTo(end);
+    assertThat(net.layers().get(end)).isNotInstanceOfAny(Pool2d.class, AbstractDropout.class);
   }
 
   private static Tensor images(int n, long seed) {

@@ -188,7 +188,8 @@ class KernelsTest {
     int[] planeCounts = {1, 7, 8, 10, 16, 24, 32};
     for (int trial = 0; trial < 120; trial++) {
       int planes = planeCounts[trial % planeCounts.length];
-      int rowLength = planes + (trial % 3 == 0 ? random.nextInt(9) : 0);
+      // Rows of planes + 8 too: the columns past the planes are then whole vectors of zeros at 256 bits.
+      int rowLength = planes + (trial % 3 == 0 ? random.nextInt(9) : trial % 3 == 1 ? 8 : 0);
       int height = 1 + random.nextInt(12);
       int width = 1 + random.nextInt(30);
       int pitch = width + random.nextInt(4);
@@ -409,6 +410,56 @@ class KernelsTest {
       assertThat(y).as("batch norm %s", r).isEqualTo(wantY);
       assertThat(dx).as("batch norm backward %s", r).isEqualTo(wantDx);
       assertThat(rectifiedDx).as("rectified batch norm backward %s", r).isEqualTo(wantRectifiedDx);
+    }
+  }
+
+  /**
+   * Pooling with the samples in the lanes: every lane as the definition, the window's elements in row-major order
+   * (max: the first, then each one that is greater or NaN; average: the sum from +0, times 1/k²), on values with
+   * ties of ±0 and NaNs, kernels 1 to 3 and strides 1 to 3, 16 lanes (whole vectors at every width) and 5 (the
+   * scalar loop).
+   */
+  @ParameterizedTest
+  @MethodSource("dev.backprop.tensor.Providers#both")
+  void poolLanesIsAsDefined(VectorizationProvider provider) {
+    KernelSet k = provider.kernels();
+    SplittableRandom random = new SplittableRandom(12);
+    float[] small = {-1f, -0f, 0f, 1f, 2f, Float.NaN, Float.NEGATIVE_INFINITY};
+    for (int trial = 0; trial < 60; trial++) {
+      boolean max = trial % 2 == 0;
+      int kernel = 1 + trial % 3;
+      int stride = 1 + (trial / 3) % 3;
+      int lanes = trial % 5 == 0 ? 5 : 16;
+      int planes = 1 + random.nextInt(3);
+      int h = kernel + random.nextInt(8);
+      int w = kernel + random.nextInt(8);
+      int oh = (h - kernel) / stride + 1;
+      int ow = (w - kernel) / stride + 1;
+      float[] x = new float[planes * h * w * lanes];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = random.nextInt(3) == 0 ? (float) gaussian(random) : small[random.nextInt(small.length)];
+      }
+      float[] want = outside(planes * oh * ow * lanes + 3);
+      for (int p = 0; p < planes; p++) {
+        for (int i = 0; i < oh; i++) {
+          for (int j = 0; j < ow; j++) {
+            for (int l = 0; l < lanes; l++) {
+              float acc = max ? x[((p * h + i * stride) * w + j * stride) * lanes + l] : 0f;
+              for (int ki = 0; ki < kernel; ki++) {
+                for (int kj = 0; kj < kernel; kj++) {
+                  float v = x[((p * h + i * stride + ki) * w + j * stride + kj) * lanes + l];
+                  acc = max ? (v > acc || Float.isNaN(v) ? v : acc) : acc + v;
+                }
+              }
+              want[((p * oh + i) * ow + j) * lanes + l] = max ? acc : acc * (1f / (kernel * kernel));
+            }
+          }
+        }
+      }
+      float[] y = outside(want.length);
+      k.poolLanes(max, x, y, planes, h, w, kernel, stride, lanes);
+      assertThat(y).as("%s pool %d planes %dx%d x %d lanes, kernel %d stride %d", max ? "max" : "average", planes, h,
+          w, lanes, kernel, stride).isEqualTo(want);
     }
   }
 
