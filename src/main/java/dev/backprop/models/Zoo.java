@@ -39,7 +39,7 @@ public final class Zoo {
       new Entry("tiny8k",
           "7,822 parameters: seven 3x3 convs without bias (BN shifts), one max-pool, 1x1 classifier, GAP",
           "c8nb c10nb c12nb m c12nb c12nb c12nb c16nb conv10k1 gap",
-          Recipe.sgdOneCycle(0.05, 15).withTranslate(0.1).withLabelSmoothing(0.1)),
+          Recipe.sgdOneCycle(0.1, 15).withTranslate(0.1).withLabelSmoothing(0.1)),
       new Entry("tiny5k",
           "5,450 parameters: tiny8k's layout, narrower",
           "c8nb c8nb c10nb m c8nb c10nb c12nb c12nb conv10k1 gap",
