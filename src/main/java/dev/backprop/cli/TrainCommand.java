@@ -218,7 +218,7 @@ final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** --resume: the recorded run (or --seeds runs), rebuilt as it was built, continued after its last completed epoch. */
+  /** --resume: the recorded run (or --seeds runs) rebuilt as it was built, continued after its last saved epoch. */
   private int resumeRun() throws IOException {
     List<String> others = spec.commandLine().getParseResult().matchedOptions().stream()
         .map(o -> o.longestName())
@@ -259,7 +259,7 @@ final class TrainCommand implements Callable<Integer> {
     return mnist;
   }
 
-  /** How a run ended: its exit code, and its outcome (null when it never started). */
+  /** How a run ended: its exit code and its outcome. */
   private record Finished(int exitCode, TrainingRun.Outcome outcome) {}
 
   /**

@@ -24,9 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A training JVM killed with SIGKILL in the middle of epoch 2, then {@code train --resume}, must end with the
  * {@code model.safetensors} of an uninterrupted run, bit for bit: with SGD + momentum + OneCycle (momentum buffers,
  * a per-batch schedule that also cycles the momentum, dropout steps), with Adam + StepLR (moments, step counts,
- * a per-epoch schedule), and with validation images held out (the best epoch chosen on them, translation). The killed JVM runs C1-compiled scalar kernels on one thread, slow enough that the kill
- * lands inside the epoch; the straight and the resumed run use this JVM's kernels, so the test also shows that
- * kernel and JIT do not change the bits.
+ * a per-epoch schedule), and with validation images held out (the best epoch chosen on them) and translation. The
+ * killed JVM runs C1-compiled scalar kernels on one thread, slow enough that the kill lands inside the epoch; the
+ * straight and the resumed run use this JVM's kernels, so the test also shows that kernel and JIT do not change the
+ * bits.
  */
 class ResumeTest {
   private static final String ARCH = "c8 c16 m d0.1 c16 c16 m dd0.05 c16 gap fc10";
