@@ -30,12 +30,13 @@ import java.util.List;
  *       (i, j) in row-major order, a tap outside the image reading 0; the chunk sums added in chunk order;
  *   <li>db: per chunk, {@link Kernels#sum} over its samples' planes (in double, {@code KernelSet.foldLanes}'s
  *       order), rounded to float; the chunk sums added in chunk order;
- *   <li>dx: one fma chain from +0 over the taps (ki, kj) in order that reach an output position.
+ *   <li>dx: one fma chain from +0 over the taps (ki, kj) in order, a tap that reaches no output position reading 0.
  * </ul>
- * The reference loops below compute each element straight from these definitions; the plane loops (the default)
- * run the same chains tap by tap over whole rows, which C2 vectorises, and give the same bits
- * ({@code DepthwiseConv2dTest}). The forward splits the N·C planes over the threads, the backward the chunks; each
- * worker has its own zero-padded plane. The input is kept (not copied) from forward to backward.
+ * The reference loops below compute each element straight from these definitions. At stride 1 (the separable
+ * blocks') the plane loops run instead and give the same bits ({@code DepthwiseConv2dTest}): forward and dx tap by
+ * tap over a whole plane at the padded row pitch (one long {@link Kernels#multiplyAddShifted} per tap, vectorised),
+ * dW of a 3 × 3 kernel with its nine chains side by side. The forward splits the N·C planes over the threads, the
+ * backward the chunks; each worker has its own scratch planes. The input is kept (not copied) from forward to backward.
  */
 public final class DepthwiseConv2d implements Layer {
   private final int channels;
@@ -53,7 +54,8 @@ public final class DepthwiseConv2d implements Layer {
   private Tensor gradOutput; // during backward
   private int inH, inW, outH, outW, paddedH, paddedW; // of the last forward
   private float[][] padded; // per worker: one zero-padded input plane [Hp, Wp]; the border stays zero
-  private float[][] paddedGradient; // per worker: dx of one plane with its border [Hp, Wp]
+  private float[][] wide; // per worker: a plane's sums at the padded row pitch (output, or dx's interior rows)
+  private float[][] gradientRows; // per worker: dOut of a plane at the padded row pitch after margin() zeros
   private float[][] chunkGrads; // per chunk: dW [C·k·k] then db [C]
   private final Parallel.Body forwardPlanes = this::forwardPlanes;
   private final Parallel.Body backwardChunk = this::backwardChunk;
@@ -121,19 +123,22 @@ public final class DepthwiseConv2d implements Layer {
       outW = ow;
       paddedH = inH + 2 * padding;
       paddedW = inW + 2 * padding;
-      padded = null; // new planes, zero borders for the new size
-      paddedGradient = null;
+      padded = null; // new planes, zero borders and margins for the new size
+      wide = null;
+      gradientRows = null;
     }
     input = x;
     output = Tensor.reuseOrAllocate(output, x.dim(0), channels, oh, ow);
-    padded = Scratch.buffers(padded, Parallel.threads(), padding == 0 ? 0 : paddedH * paddedW);
+    int threads = Parallel.threads();
+    padded = Scratch.buffers(padded, threads, padding == 0 ? 0 : paddedH * paddedW);
+    wide = Scratch.buffers(wide, threads, paddedH * paddedW);
     Parallel.forRange(x.dim(0) * channels, Parallel.grainForItems(oh * ow * kernel * kernel), forwardPlanes);
     return output;
   }
 
   private void forwardPlanes(int chunk, int from, int to, int worker) {
     for (int plane = from; plane < to; plane++) {
-      if (referenceLoops) {
+      if (referenceLoops || stride > 1) {
         forwardReference(plane);
       } else {
         forwardPlane(plane, worker);
@@ -160,37 +165,35 @@ public final class DepthwiseConv2d implements Layer {
     }
   }
 
-  /** out of one plane, tap by tap over whole rows: each element gets the chain of the definition. */
+  /**
+   * out of one plane (stride 1), tap by tap over the whole plane at the padded row pitch Wp: output (i, j) at
+   * i·Wp + j, so that a tap reads one contiguous run of the padded plane from ki·Wp + kj (the Wp − OW columns past
+   * each row are computed and dropped). Each output gets the chain of the definition.
+   */
   private void forwardPlane(int plane, int worker) {
     float[] w = weight.value().data();
-    float[] out = output.data();
-    int c = plane % channels;
-    int at = plane * outH * outW;
+    float[] acc = wide[worker];
     float[] src = paddedPlane(plane, worker);
     int base = padding == 0 ? plane * inH * inW : 0;
-    Arrays.fill(out, at, at + outH * outW, 0f);
+    int c = plane % channels;
+    int span = (outH - 1) * paddedW + outW;
+    Arrays.fill(acc, 0, span, 0f);
     for (int ki = 0; ki < kernel; ki++) {
       for (int kj = 0; kj < kernel; kj++) {
         float wk = w[(c * kernel + ki) * kernel + kj];
-        for (int i = 0; i < outH; i++) {
-          int row = base + (i * stride + ki) * paddedW + kj;
-          int o = at + i * outW;
-          if (stride == 1) {
-            for (int j = 0; j < outW; j++) {
-              out[o + j] = Math.fma(wk, src[row + j], out[o + j]);
-            }
-          } else {
-            for (int j = 0; j < outW; j++) {
-              out[o + j] = Math.fma(wk, src[row + j * stride], out[o + j]);
-            }
-          }
-        }
+        Kernels.multiplyAddShifted(wk, src, base + ki * paddedW + kj, acc, 0, span);
       }
     }
-    if (bias != null) {
-      float b = bias.value().data()[c];
-      for (int o = at; o < at + outH * outW; o++) {
-        out[o] += b;
+    float[] out = output.data();
+    float b = bias != null ? bias.value().data()[c] : 0f;
+    for (int i = 0; i < outH; i++) {
+      int o = (plane * outH + i) * outW;
+      if (bias != null) {
+        for (int j = 0; j < outW; j++) {
+          out[o + j] = acc[i * paddedW + j] + b;
+        }
+      } else {
+        System.arraycopy(acc, i * paddedW, out, o, outW);
       }
     }
   }
@@ -198,6 +201,11 @@ public final class DepthwiseConv2d implements Layer {
   /** x[plane, h, w], or 0 outside the image. */
   private float inputAt(int plane, int h, int w) {
     return h >= 0 && h < inH && w >= 0 && w < inW ? input.data()[(plane * inH + h) * inW + w] : 0f;
+  }
+
+  /** dOut[plane, i, j], or 0 where (i, j) is no output position. */
+  private float gradientAt(int plane, int i, int j) {
+    return i >= 0 && i < outH && j >= 0 && j < outW ? gradOutput.data()[(plane * outH + i) * outW + j] : 0f;
   }
 
   /**
@@ -215,6 +223,11 @@ public final class DepthwiseConv2d implements Layer {
     return p;
   }
 
+  /** (k − 1)·Wp + k − 1: the zeros before dOut at the row pitch, so that every tap of the input gradient reads. */
+  private int margin() {
+    return (kernel - 1) * paddedW + kernel - 1;
+  }
+
   @Override
   public Tensor backward(Tensor gradOutput) {
     Shapes.requireGradient(gradOutput, output, "DepthwiseConv2d");
@@ -223,7 +236,8 @@ public final class DepthwiseConv2d implements Layer {
     this.gradOutput = gradOutput;
     int threads = Parallel.threads();
     padded = Scratch.buffers(padded, threads, padding == 0 ? 0 : paddedH * paddedW);
-    paddedGradient = Scratch.buffers(paddedGradient, threads, padding == 0 ? 0 : paddedH * paddedW);
+    wide = Scratch.buffers(wide, threads, paddedH * paddedW);
+    gradientRows = Scratch.buffers(gradientRows, threads, margin() + paddedH * paddedW);
     int grain = Parallel.grainFor(n, Conv2d.MAX_CHUNKS);
     chunkGrads = Scratch.buffers(chunkGrads, Parallel.chunks(n, grain), channels * (kernel * kernel + 1));
     try {
@@ -254,11 +268,15 @@ public final class DepthwiseConv2d implements Layer {
     for (int s = start; s < end; s++) {
       for (int c = 0; c < channels; c++) {
         int plane = s * channels + c;
-        if (referenceLoops) {
+        if (referenceLoops || stride > 1) {
           weightGradientReference(plane, sums);
           inputGradientReference(plane);
         } else {
-          weightGradientPlane(plane, worker, sums);
+          if (kernel == 3) {
+            weightGradient3x3(plane, worker, sums);
+          } else {
+            weightGradientReference(plane, sums);
+          }
           inputGradientPlane(plane, worker);
         }
       }
@@ -271,7 +289,6 @@ public final class DepthwiseConv2d implements Layer {
 
   /** Continues the chains of plane (s·C + c)'s weights in sums[c·k·k ...] over its output positions, in order. */
   private void weightGradientReference(int plane, float[] sums) {
-    float[] dOut = gradOutput.data();
     int c = plane % channels;
     for (int ki = 0; ki < kernel; ki++) {
       for (int kj = 0; kj < kernel; kj++) {
@@ -279,7 +296,7 @@ public final class DepthwiseConv2d implements Layer {
         float sum = sums[at];
         for (int i = 0; i < outH; i++) {
           for (int j = 0; j < outW; j++) {
-            sum = Math.fma(dOut[(plane * outH + i) * outW + j],
+            sum = Math.fma(gradientAt(plane, i, j),
                 inputAt(plane, i * stride + ki - padding, j * stride + kj - padding), sum);
           }
         }
@@ -288,29 +305,52 @@ public final class DepthwiseConv2d implements Layer {
     }
   }
 
-  /** {@link #weightGradientReference} by output position, the k·k chains side by side. */
-  private void weightGradientPlane(int plane, int worker, float[] sums) {
+  /** {@link #weightGradientReference} of a 3 × 3 kernel at stride 1, the nine chains side by side. */
+  private void weightGradient3x3(int plane, int worker, float[] sums) {
     float[] dOut = gradOutput.data();
     float[] src = paddedPlane(plane, worker);
     int base = padding == 0 ? plane * inH * inW : 0;
-    int first = plane % channels * kernel * kernel;
+    int at = plane % channels * 9;
+    int pitch = paddedW;
+    float s0 = sums[at];
+    float s1 = sums[at + 1];
+    float s2 = sums[at + 2];
+    float s3 = sums[at + 3];
+    float s4 = sums[at + 4];
+    float s5 = sums[at + 5];
+    float s6 = sums[at + 6];
+    float s7 = sums[at + 7];
+    float s8 = sums[at + 8];
     for (int i = 0; i < outH; i++) {
+      int o = (plane * outH + i) * outW;
       for (int j = 0; j < outW; j++) {
-        float d = dOut[(plane * outH + i) * outW + j];
-        int window = base + i * stride * paddedW + j * stride;
-        for (int ki = 0, t = first; ki < kernel; ki++) {
-          for (int kj = 0; kj < kernel; kj++, t++) {
-            sums[t] = Math.fma(d, src[window + ki * paddedW + kj], sums[t]);
-          }
-        }
+        float d = dOut[o + j];
+        int q = base + i * pitch + j;
+        s0 = Math.fma(d, src[q], s0);
+        s1 = Math.fma(d, src[q + 1], s1);
+        s2 = Math.fma(d, src[q + 2], s2);
+        s3 = Math.fma(d, src[q + pitch], s3);
+        s4 = Math.fma(d, src[q + pitch + 1], s4);
+        s5 = Math.fma(d, src[q + pitch + 2], s5);
+        s6 = Math.fma(d, src[q + 2 * pitch], s6);
+        s7 = Math.fma(d, src[q + 2 * pitch + 1], s7);
+        s8 = Math.fma(d, src[q + 2 * pitch + 2], s8);
       }
     }
+    sums[at] = s0;
+    sums[at + 1] = s1;
+    sums[at + 2] = s2;
+    sums[at + 3] = s3;
+    sums[at + 4] = s4;
+    sums[at + 5] = s5;
+    sums[at + 6] = s6;
+    sums[at + 7] = s7;
+    sums[at + 8] = s8;
   }
 
-  /** dx of one plane from the definition, element by element. */
+  /** dx of one plane from the definition, element by element; a tap that reaches no output position reads 0. */
   private void inputGradientReference(int plane) {
     float[] w = weight.value().data();
-    float[] dOut = gradOutput.data();
     float[] dx = gradInput.data();
     int c = plane % channels;
     for (int h = 0; h < inH; h++) {
@@ -320,11 +360,9 @@ public final class DepthwiseConv2d implements Layer {
           int ih = h + padding - ki; // = i·stride
           for (int kj = 0; kj < kernel; kj++) {
             int jw = v + padding - kj; // = j·stride
-            if (ih >= 0 && jw >= 0 && ih % stride == 0 && jw % stride == 0 && ih / stride < outH
-                && jw / stride < outW) {
-              sum = Math.fma(w[(c * kernel + ki) * kernel + kj],
-                  dOut[(plane * outH + ih / stride) * outW + jw / stride], sum);
-            }
+            boolean reached = ih % stride == 0 && jw % stride == 0;
+            sum = Math.fma(w[(c * kernel + ki) * kernel + kj],
+                reached ? gradientAt(plane, Math.floorDiv(ih, stride), Math.floorDiv(jw, stride)) : 0f, sum);
           }
         }
         dx[(plane * inH + h) * inW + v] = sum;
@@ -333,38 +371,35 @@ public final class DepthwiseConv2d implements Layer {
   }
 
   /**
-   * dx of one plane, tap by tap: each dOut row scattered onto the input row the tap reads, into a zeroed plane with
-   * the border (the padding's share dropped after); each element gets the chain of the definition.
+   * dx of one plane (stride 1) as a gather at the padded row pitch: dOut laid out at pitch Wp behind
+   * {@link #margin} zeros, with zeros in the Wp − OW columns past each row and after the last, so that tap (ki, kj)
+   * of every input position reads one contiguous run, from (k − 1 − ki)·Wp + k − 1 − kj on, and a tap that reaches
+   * no output position reads 0. Each element gets the chain of the definition.
    */
   private void inputGradientPlane(int plane, int worker) {
     float[] w = weight.value().data();
     float[] dOut = gradOutput.data();
-    float[] dx = gradInput.data();
-    int c = plane % channels;
-    float[] target = padding == 0 ? dx : paddedGradient[worker];
+    float[] rows = gradientRows[worker];
+    int margin = margin();
+    for (int i = 0; i < outH; i++) {
+      System.arraycopy(dOut, (plane * outH + i) * outW, rows, margin + i * paddedW, outW);
+    }
+    // The interior rows h = p .. p + H − 1 of the padded plane, whole rows.
+    float[] acc = padding == 0 ? gradInput.data() : wide[worker];
     int base = padding == 0 ? plane * inH * inW : 0;
-    Arrays.fill(target, base, base + paddedH * paddedW, 0f);
+    int length = inH * paddedW;
+    Arrays.fill(acc, base, base + length, 0f);
+    int c = plane % channels;
     for (int ki = 0; ki < kernel; ki++) {
       for (int kj = 0; kj < kernel; kj++) {
         float wk = w[(c * kernel + ki) * kernel + kj];
-        for (int i = 0; i < outH; i++) {
-          int row = base + (i * stride + ki) * paddedW + kj;
-          int o = (plane * outH + i) * outW;
-          if (stride == 1) {
-            for (int j = 0; j < outW; j++) {
-              target[row + j] = Math.fma(wk, dOut[o + j], target[row + j]);
-            }
-          } else {
-            for (int j = 0; j < outW; j++) {
-              target[row + j * stride] = Math.fma(wk, dOut[o + j], target[row + j * stride]);
-            }
-          }
-        }
+        Kernels.multiplyAddShifted(wk, rows, margin + (padding - ki) * paddedW - kj, acc, base, length);
       }
     }
     if (padding > 0) {
+      float[] dx = gradInput.data();
       for (int h = 0; h < inH; h++) {
-        System.arraycopy(target, (h + padding) * paddedW + padding, dx, (plane * inH + h) * inW, inW);
+        System.arraycopy(acc, h * paddedW + padding, dx, (plane * inH + h) * inW, inW);
       }
     }
   }

@@ -166,8 +166,8 @@ public final class OnnxExport {
           // the identity in eval mode: no node
         }
         default -> throw new UserError("layer " + index + " (" + layer.getClass().getSimpleName()
-            + ") cannot be exported to ONNX; exportable are Conv2d, DepthwiseConv2d, BatchNorm2d, ReLU, Sigmoid, MaxPool2d, "
-            + "AvgPool2d, GlobalAvgPool2d, Dropout, Dropout2d, Flatten, Linear and LogSoftmax");
+            + ") cannot be exported to ONNX; exportable are Conv2d, DepthwiseConv2d, BatchNorm2d, ReLU, Sigmoid, "
+            + "MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout, Dropout2d, Flatten, Linear and LogSoftmax");
       }
     }
 
