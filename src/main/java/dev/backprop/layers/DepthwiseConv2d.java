@@ -71,12 +71,8 @@ public final class DepthwiseConv2d implements Layer {
     this.stride = stride;
     this.padding = padding;
     int fanIn = kernel * kernel;
-    this.weight = new Parameter("weight", Tensor.zeros(channels, 1, kernel, kernel));
-    Init.kaimingUniform(weight.value(), fanIn, Math.sqrt(5.0), rng);
-    this.bias = bias ? new Parameter("bias", Tensor.zeros(channels)) : null;
-    if (bias) {
-      Init.fanInUniform(this.bias.value(), fanIn, rng);
-    }
+    this.weight = Init.convolutionWeight(fanIn, rng, channels, 1, kernel, kernel);
+    this.bias = bias ? Init.bias(channels, fanIn, rng) : null;
     this.parameters = bias ? List.of(weight, this.bias) : List.of(weight);
   }
 
