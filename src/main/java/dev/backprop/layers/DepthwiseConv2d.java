@@ -94,6 +94,11 @@ public final class DepthwiseConv2d implements Layer {
         ConvGeometry.outSize(inputShape[2], kernel, stride, padding)};
   }
 
+  /** Which loops run, for {@code summary --verbose}. */
+  public String loopsName() {
+    return referenceLoops || stride > 1 ? "depthwise (reference loops)" : "depthwise (plane loops)";
+  }
+
   /** Runs the reference loops (the definitions) instead of the plane loops (tests). */
   void useReferenceLoops(boolean reference) {
     this.referenceLoops = reference;

@@ -49,7 +49,7 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
           kernel = conv.kernel();
           stride = conv.stride();
           macs = (long) out[0] * out[1] * out[2] * kernel * kernel;
-          strategy = "depthwise (plane loops)";
+          strategy = conv.loopsName();
         }
         case MaxPool2d pool -> {
           kernel = pool.kernel();

@@ -90,11 +90,13 @@ class ZooTest {
     assertThat(depthwise.params()).isEqualTo(8 * 9 + 8);
     assertThat(depthwise.macs()).isEqualTo(8L * 24 * 24 * 9);
     assertThat(depthwise.receptiveField()).isEqualTo(5);
+    assertThat(depthwise.strategy()).isEqualTo("depthwise (plane loops)");
     ModelSummary.Row strided = summary.rows().get(12);
     assertThat(strided.outputShape()).containsExactly(16, 10, 10);
     assertThat(strided.params()).isEqualTo(16 * 25);
     assertThat(strided.macs()).isEqualTo(16L * 10 * 10 * 25);
     assertThat(strided.jump()).isEqualTo(2);
+    assertThat(strided.strategy()).isEqualTo("depthwise (reference loops)");
     assertThat(model.namedParameters().keySet()).contains("3.weight", "3.bias", "6.weight", "12.weight")
         .doesNotContain("6.bias", "12.bias");
     assertThatThrownBy(() -> ArchSpec.build("dwk0 gap fc10", new Rng(1)))
