@@ -126,9 +126,13 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
   public String renderVerbose() {
     StringBuilder s = new StringBuilder(render());
     s.append("Convolutions (how the products run, chosen by shape):\n");
+    int width = 12;
+    for (Row row : rows) {
+      width = row.strategy().isEmpty() ? width : Math.max(width, row.name().length());
+    }
     for (Row row : rows) {
       if (!row.strategy().isEmpty()) {
-        s.append(String.format(Locale.ROOT, "  %-12s %s%n", row.name(), row.strategy()));
+        s.append(String.format(Locale.ROOT, "  %-" + width + "s %s%n", row.name(), row.strategy()));
       }
     }
     return s.toString();
