@@ -91,6 +91,15 @@ def conv(name, n, cin, cout, k, s, p, bias, hw):
          "java": f"new Conv2d({cin}, {cout}, {k}, {s}, {p}, {str(bias).lower()}, rng)"})
 
 
+def depthwise(name, n, c, k, s, p, bias, hw):
+    layer_case(
+        name,
+        lambda: nn.Conv2d(c, c, k, stride=s, padding=p, groups=c, bias=bias),
+        lambda: torch.randn(n, c, hw, hw),
+        {"layer": "DepthwiseConv2d", "channels": c, "kernel": k, "stride": s, "padding": p, "groups": c,
+         "bias": str(bias).lower(), "java": f"new DepthwiseConv2d({c}, {k}, {s}, {p}, {str(bias).lower()}, rng)"})
+
+
 def randomise_bn(module):
     with torch.no_grad():
         module.weight.copy_(torch.rand_like(module.weight) + 0.5)
@@ -109,6 +118,11 @@ def layers():
     # Wide enough for one sample to fill a product alone, 4 input channels or more: Conv2d's shifted windows.
     conv("conv2d_shifted_k3_p1", 2, 4, 5, 3, 1, 1, True, 20)
     conv("conv2d_shifted_k5_p2_nobias", 2, 5, 4, 5, 1, 2, False, 18)
+    depthwise("depthwise_k3_p0_bias", 2, 4, 3, 1, 0, True, 12)
+    depthwise("depthwise_k3_p0_nobias", 2, 4, 3, 1, 0, False, 12)
+    depthwise("depthwise_k3_p1_bias", 2, 4, 3, 1, 1, True, 12)
+    depthwise("depthwise_k3_p1_nobias", 2, 4, 3, 1, 1, False, 12)
+    depthwise("depthwise_k3_s2_p1_bias", 3, 5, 3, 2, 1, True, 11)
 
     for mode in ("train", "eval"):
         layer_case(f"batchnorm2d_{mode}", lambda: nn.BatchNorm2d(3), lambda: torch.randn(4, 3, 5, 5) * 2 + 1,

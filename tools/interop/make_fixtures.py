@@ -38,6 +38,7 @@ ARCHS = [
     "c8nb c8nb c10nb m c8nb c10nb c12nb c12nb conv10k1 gap",
     "c8nb c16nb c20nb m d0.05 c16nb c16nb c20nb d0.05 c32nb conv10k1 a3",
     "c8p1nb dd0.1 conv12k3s2 relu bn m3 a2 d0.1 fc16r fc10",
+    "c8 dwnb c12k1nb m dwk5p2 c16k1nb dwconvs2 conv10k1 gap",
     SMALL_ARCH,
 ]
 

@@ -40,20 +40,33 @@ def load(data_dir, prefix):
     return torch.from_numpy(images.copy()).float().div_(255).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
 
 
+def window(suffixes):
+    """Kernel, padding and stride of a convolution token's kK pP sS suffixes (defaults 3, 0, 1)."""
+    k, p, s = 3, 0, 1
+    for key, value in re.findall(r"([kps])(\d+)", suffixes):
+        k, p, s = (int(value), p, s) if key == "k" else (k, int(value), s) if key == "p" else (k, p, int(value))
+    return k, p, s
+
+
 def build(spec):
     """Same language as dev.backprop.models.ArchSpec."""
     layers, c, h = [], 1, 28
     for token in spec.split():
         m = re.fullmatch(r"(c|conv)(\d+)((?:[kps]\d+)*)(nb)?", token)
+        dw = re.fullmatch(r"(dw|dwconv)((?:[kps]\d+)*)(nb)?", token)
         if m:
-            k, p, s = 3, 0, 1
-            for key, value in re.findall(r"([kps])(\d+)", m.group(3)):
-                k, p, s = (int(value), p, s) if key == "k" else (k, int(value), s) if key == "p" else (k, p, int(value))
+            k, p, s = window(m.group(3))
             out = int(m.group(2))
             layers.append(nn.Conv2d(c, out, k, s, p, bias=m.group(4) is None))
             if m.group(1) == "c":
                 layers += [nn.ReLU(), nn.BatchNorm2d(out)]
             c, h = out, (h + 2 * p - k) // s + 1
+        elif dw:
+            k, p, s = window(dw.group(2))
+            layers.append(nn.Conv2d(c, c, k, s, p, groups=c, bias=dw.group(3) is None))
+            if dw.group(1) == "dw":
+                layers += [nn.ReLU(), nn.BatchNorm2d(c)]
+            h = (h + 2 * p - k) // s + 1
         elif token == "relu":
             layers.append(nn.ReLU())
         elif token == "bn":

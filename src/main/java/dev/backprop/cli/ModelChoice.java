@@ -16,7 +16,8 @@ final class ModelChoice {
   @Option(names = "--arch", paramLabel = "SPEC",
       description = "Architecture as one line, e.g. \"c8 c16 m c16 gap fc10\" (overrides the zoo model's "
           + "layers, keeps its recipe). Tokens: cN (conv3x3-ReLU-BN; suffixes kK pP sS nb), convN (bare "
-          + "conv), relu, bn, m (max-pool 2), aK (avg-pool K), gap, dP (dropout), ddP (dropout2d), fcN.")
+          + "conv), dw (depthwise conv3x3-ReLU-BN of the current channels; suffixes kK pP sS nb), dwconv (bare "
+          + "depthwise conv), relu, bn, m (max-pool 2), aK (avg-pool K), gap, dP (dropout), ddP (dropout2d), fcN.")
   String arch;
 
   Zoo.Entry entry() {

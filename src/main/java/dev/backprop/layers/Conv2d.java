@@ -80,12 +80,8 @@ public final class Conv2d implements Layer {
     this.stride = stride;
     this.padding = padding;
     int fanIn = inChannels * kernel * kernel;
-    this.weight = new Parameter("weight", Tensor.zeros(outChannels, inChannels, kernel, kernel));
-    Init.kaimingUniform(weight.value(), fanIn, Math.sqrt(5.0), rng);
-    this.bias = bias ? new Parameter("bias", Tensor.zeros(outChannels)) : null;
-    if (bias) {
-      Init.fanInUniform(this.bias.value(), fanIn, rng);
-    }
+    this.weight = Init.convolutionWeight(fanIn, rng, outChannels, inChannels, kernel, kernel);
+    this.bias = bias ? Init.bias(outChannels, fanIn, rng) : null;
     this.parameters = bias ? List.of(weight, this.bias) : List.of(weight);
   }
 

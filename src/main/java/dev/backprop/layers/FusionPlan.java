@@ -14,6 +14,8 @@ import java.util.List;
  *       lanes ({@link InterleavedLayers}) as far as they can.
  *   <li>Training's backward skips the input gradient of a first Conv2d: its input is the data.
  * </ul>
+ *
+ * Other layers, DepthwiseConv2d blocks included, run one by one.
  */
 final class FusionPlan {
   private static final ConvStrategy.OutputStage RELU = new ConvStrategy.OutputStage(true, null);

@@ -17,6 +17,20 @@ public final class Init {
     rng.uniform(w.data(), -bound, bound);
   }
 
+  /** A convolution's weight of the given shape, initialised as PyTorch's: kaimingUniform with a = √5. */
+  static Parameter convolutionWeight(int fanIn, Rng rng, int... shape) {
+    Parameter weight = new Parameter("weight", Tensor.zeros(shape));
+    kaimingUniform(weight.value(), fanIn, Math.sqrt(5.0), rng);
+    return weight;
+  }
+
+  /** A bias of the given size, initialised as PyTorch's ({@link #fanInUniform}). */
+  static Parameter bias(int size, int fanIn, Rng rng) {
+    Parameter bias = new Parameter("bias", Tensor.zeros(size));
+    fanInUniform(bias.value(), fanIn, rng);
+    return bias;
+  }
+
   /** U(-1/√fanIn, 1/√fanIn): the default bias of Conv2d and Linear. */
   public static void fanInUniform(Tensor b, int fanIn, Rng rng) {
     double bound = 1.0 / Math.sqrt(fanIn);

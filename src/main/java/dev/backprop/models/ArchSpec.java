@@ -4,6 +4,7 @@ import dev.backprop.UserError;
 import dev.backprop.layers.AvgPool2d;
 import dev.backprop.layers.BatchNorm2d;
 import dev.backprop.layers.Conv2d;
+import dev.backprop.layers.DepthwiseConv2d;
 import dev.backprop.layers.Dropout;
 import dev.backprop.layers.Dropout2d;
 import dev.backprop.layers.Flatten;
@@ -28,6 +29,9 @@ import java.util.regex.Pattern;
  *   c16        3x3 convolution to 16 channels, then ReLU, then BatchNorm (the usual block)
  *   c16k1p0s1  the same block with kernel 1, padding 0, stride 1 (any of k/p/s, any order; defaults k3 p0 s1)
  *   conv10k1   a bare convolution (no ReLU, no BatchNorm), e.g. the 1x1 classifier
+ *   dw         depthwise 3x3 convolution of the current channels (one kernel per channel, groups = C), then ReLU,
+ *              then BatchNorm; the same k/p/s and nb suffixes (dwp1, dwnb, dwk5p2s2); "dwconv" is the bare one.
+ *              A depthwise-separable block: dwnb c16k1nb
  *   relu  bn   a ReLU, a BatchNorm over the current channels
  *   m          2x2 max-pool, stride 2 ("m3" for 3x3 stride 3)
  *   a3         average pool 3x3, stride 3
@@ -36,11 +40,12 @@ import java.util.regex.Pattern;
  *   fc10       fully connected to 10 features (flattens first if needed); "fc10r" adds a ReLU
  * </pre>
  *
- * Convolutions have a bias unless the token ends in "nb" (c16nb). The model always ends with a flatten when the
+ * Convolutions have a bias unless the token ends in "nb" (c16nb, dwnb). The model always ends with a flatten when the
  * last layer is spatial and then a log-softmax, so it pairs with the NLL loss. Input is 1x28x28.
  */
 public final class ArchSpec {
   private static final Pattern CONV = Pattern.compile("(c|conv)(\\d+)((?:[kps]\\d+)*)(nb)?");
+  private static final Pattern DEPTHWISE = Pattern.compile("(dw|dwconv)((?:[kps]\\d+)*)(nb)?");
   private static final Pattern CONV_OPTION = Pattern.compile("([kps])(\\d+)");
   private static final Pattern POOL = Pattern.compile("([ma])(\\d*)");
   private static final Pattern DROPOUT = Pattern.compile("(dd|d)(0?\\.\\d+|0|1\\.0*)");
@@ -93,24 +98,19 @@ public final class ArchSpec {
     if ((m = CONV.matcher(token)).matches()) {
       requireSpatial(shape, token);
       int out = positive(m.group(2), token);
-      int kernel = 3;
-      int padding = 0;
-      int stride = 1;
-      Matcher option = CONV_OPTION.matcher(m.group(3));
-      while (option.find()) {
-        int value = number(option.group(2), token);
-        switch (option.group(1)) {
-          case "k" -> kernel = value;
-          case "p" -> padding = value;
-          default -> stride = value;
-        }
-      }
-      if (kernel < 1 || stride < 1) {
-        throw new UserError("kernel and stride must be >= 1 in '" + token + "'");
-      }
-      requireWeights((long) shape[0] * out * kernel * kernel, token);
-      Conv2d conv = new Conv2d(shape[0], out, kernel, stride, padding, m.group(4) == null, rng);
+      Window window = Window.of(m.group(3), token);
+      requireWeights((long) shape[0] * out * window.kernel() * window.kernel(), token);
+      Conv2d conv = new Conv2d(shape[0], out, window.kernel(), window.stride(), window.padding(), m.group(4) == null,
+          rng);
       return m.group(1).equals("conv") ? List.of(conv) : List.of(conv, new ReLU(), new BatchNorm2d(out));
+    }
+    if ((m = DEPTHWISE.matcher(token)).matches()) {
+      requireSpatial(shape, token);
+      Window window = Window.of(m.group(2), token);
+      requireWeights((long) shape[0] * window.kernel() * window.kernel(), token);
+      DepthwiseConv2d conv = new DepthwiseConv2d(shape[0], window.kernel(), window.stride(), window.padding(),
+          m.group(3) == null, rng);
+      return m.group(1).equals("dwconv") ? List.of(conv) : List.of(conv, new ReLU(), new BatchNorm2d(shape[0]));
     }
     if (token.equals("relu")) {
       return List.of(new ReLU());
@@ -155,7 +155,29 @@ public final class ArchSpec {
       return layers;
     }
     throw new UserError("unknown architecture token '" + token
-        + "' (known: cN, convN, relu, bn, m, aN, gap, dP, ddP, fcN; see backprop train --help)");
+        + "' (known: cN, convN, dw, dwconv, relu, bn, m, aN, gap, dP, ddP, fcN; see backprop train --help)");
+  }
+
+  /** A convolution's k, p and s suffixes (defaults k3 p0 s1). */
+  private record Window(int kernel, int padding, int stride) {
+    static Window of(String suffixes, String token) {
+      int kernel = 3;
+      int padding = 0;
+      int stride = 1;
+      Matcher option = CONV_OPTION.matcher(suffixes);
+      while (option.find()) {
+        int value = number(option.group(2), token);
+        switch (option.group(1)) {
+          case "k" -> kernel = value;
+          case "p" -> padding = value;
+          default -> stride = value;
+        }
+      }
+      if (kernel < 1 || stride < 1) {
+        throw new UserError("kernel and stride must be >= 1 in '" + token + "'");
+      }
+      return new Window(kernel, padding, stride);
+    }
   }
 
   private static void requireWeights(long weights, String token) {

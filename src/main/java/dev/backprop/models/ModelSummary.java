@@ -2,6 +2,7 @@ package dev.backprop.models;
 
 import dev.backprop.layers.AvgPool2d;
 import dev.backprop.layers.Conv2d;
+import dev.backprop.layers.DepthwiseConv2d;
 import dev.backprop.layers.GlobalAvgPool2d;
 import dev.backprop.layers.Layer;
 import dev.backprop.layers.Linear;
@@ -20,7 +21,7 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
 
   /**
    * One layer: its torchsummary name ("Conv2d-1"), per-sample output shape, costs, and for a convolution how its
-   * products run (the strategy {@link Conv2d#strategyName} names; empty for other layers).
+   * products run (the strategy {@link Conv2d#strategyName} names, or the depthwise loops; empty for other layers).
    */
   public record Row(String name, int[] outputShape, long params, int receptiveField, int jump, long macs,
       String strategy) {}
@@ -43,6 +44,12 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
           stride = conv.stride();
           macs = (long) out[0] * out[1] * out[2] * shape[0] * kernel * kernel;
           strategy = conv.strategyName(shape[1], shape[2]);
+        }
+        case DepthwiseConv2d conv -> {
+          kernel = conv.kernel();
+          stride = conv.stride();
+          macs = (long) out[0] * out[1] * out[2] * kernel * kernel;
+          strategy = conv.loopsName();
         }
         case MaxPool2d pool -> {
           kernel = pool.kernel();
@@ -119,9 +126,13 @@ public record ModelSummary(int[] inputShape, List<Row> rows) {
   public String renderVerbose() {
     StringBuilder s = new StringBuilder(render());
     s.append("Convolutions (how the products run, chosen by shape):\n");
+    int width = 12;
+    for (Row row : rows) {
+      width = row.strategy().isEmpty() ? width : Math.max(width, row.name().length());
+    }
     for (Row row : rows) {
       if (!row.strategy().isEmpty()) {
-        s.append(String.format(Locale.ROOT, "  %-12s %s%n", row.name(), row.strategy()));
+        s.append(String.format(Locale.ROOT, "  %-" + width + "s %s%n", row.name(), row.strategy()));
       }
     }
     return s.toString();

@@ -34,6 +34,8 @@ interface KernelSet {
 
   void addShifted(float[] x, int xOffset, float[] y, int yOffset, int count);
 
+  void multiplyAddShifted(float w, float[] x, int xOffset, float[] y, int yOffset, int count);
+
   void outputStage(float[] y, int from, int to, boolean addBias, float bias, boolean relu, boolean normalize,
       float mean, float rstd, float gamma, float beta);
 

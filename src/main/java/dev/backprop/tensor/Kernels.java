@@ -94,6 +94,20 @@ public final class Kernels {
   }
 
   /**
+   * y[yOffset + u] = fma(w, x[xOffset + u], y[yOffset + u]) for u in [0, count): one tap of a depthwise convolution
+   * over a plane (each element its own chain, so every width gives the same bits). C2 does not vectorise this loop
+   * in plain Java, for addShifted's reason. With x == y the ranges must not overlap.
+   */
+  public static void multiplyAddShifted(float w, float[] x, int xOffset, float[] y, int yOffset, int count) {
+    range(x, xOffset, xOffset + count);
+    range(y, yOffset, yOffset + count);
+    if (x == y && count > 0 && xOffset < yOffset + count && yOffset < xOffset + count) {
+      throw new IllegalArgumentException("multiplyAddShifted: the ranges overlap");
+    }
+    KERNEL.multiplyAddShifted(w, x, xOffset, y, yOffset, count);
+  }
+
+  /**
    * Planes to channels-last rows, for the weight gradient's dOutᵀ: {@code planes} planes of height x width at
    * x[xOffset + c·planeStride], each row-major, go into t [rows, rowLength] (from tOffset) so that row h·pitch + w
    * holds x[c, h, w] in column c for c &lt; planes and zeros in the columns after; every other row (the pitch gaps

@@ -357,6 +357,17 @@ final class PanamaKernels implements KernelSet {
     ScalarKernels.INSTANCE.addShifted(x, xOffset + u, y, yOffset + u, count - u);
   }
 
+  @Override
+  public void multiplyAddShifted(float w, float[] x, int xOffset, float[] y, int yOffset, int count) {
+    FloatVector wv = FloatVector.broadcast(S, w);
+    int u = 0;
+    for (; u <= count - L; u += L) {
+      FloatVector.fromArray(S, x, xOffset + u).fma(wv, FloatVector.fromArray(S, y, yOffset + u))
+          .intoArray(y, yOffset + u);
+    }
+    ScalarKernels.INSTANCE.multiplyAddShifted(w, x, xOffset + u, y, yOffset + u, count - u);
+  }
+
   // The sums keep their 16 lane sums in 16 / DL vector registers where that fits, each width in its own method, so
   // that a loop holds only the accumulators of its width. C2 must inline every Vector API call in these loops or it
   // boxes a vector per call, so the loops call no helper that takes or returns a vector (such a helper can be

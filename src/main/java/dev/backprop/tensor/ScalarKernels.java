@@ -105,6 +105,13 @@ final class ScalarKernels implements KernelSet {
   }
 
   @Override
+  public void multiplyAddShifted(float w, float[] x, int xOffset, float[] y, int yOffset, int count) {
+    for (int u = 0; u < count; u++) {
+      y[yOffset + u] = Math.fma(w, x[xOffset + u], y[yOffset + u]);
+    }
+  }
+
+  @Override
   public void scale(float[] x, float factor, float[] y, int from, int to) {
     for (int i = from; i < to; i++) {
       y[i] = x[i] * factor;

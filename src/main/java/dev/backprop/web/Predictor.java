@@ -2,6 +2,7 @@ package dev.backprop.web;
 
 import dev.backprop.data.DigitImages;
 import dev.backprop.layers.Conv2d;
+import dev.backprop.layers.DepthwiseConv2d;
 import dev.backprop.layers.Layer;
 import dev.backprop.layers.ReLU;
 import dev.backprop.layers.Sequential;
@@ -57,9 +58,9 @@ final class Predictor {
       // A convolution is shown after the ReLU that follows it, if any: where its features become sparse.
       Layer layer = layers.get(index);
       boolean reluFollows = index + 1 < layers.size() && layers.get(index + 1) instanceof ReLU;
-      if (layer instanceof Conv2d && !reluFollows) {
+      if (isConvolution(layer) && !reluFollows) {
         maps.add(featureMap(name(layers, index), output));
-      } else if (layer instanceof ReLU && index > 0 && layers.get(index - 1) instanceof Conv2d) {
+      } else if (layer instanceof ReLU && index > 0 && isConvolution(layers.get(index - 1))) {
         maps.add(featureMap(name(layers, index - 1) + " → " + name(layers, index), output));
       }
     });
@@ -75,6 +76,10 @@ final class Predictor {
       saliency[i] = gradient[i] / DigitImages.STD; // the input pixel p enters the model as (p − mean) / std
     }
     return new Prediction(digit, probabilities, input, List.copyOf(maps), saliency);
+  }
+
+  private static boolean isConvolution(Layer layer) {
+    return layer instanceof Conv2d || layer instanceof DepthwiseConv2d;
   }
 
   /** torchsummary's names, as {@code backprop summary} prints them: Conv2d-1, ReLU-2, ... */

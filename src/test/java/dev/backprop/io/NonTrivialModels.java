@@ -23,17 +23,20 @@ import org.junit.jupiter.params.provider.Arguments;
 public final class NonTrivialModels {
   /** The layers and options the zoo lacks: no-bias and padded, strided, bare convolution, m3, a2, fc with ReLU. */
   public static final String OTHER_LAYERS = "c8p1nb dd0.1 conv12k3s2 relu bn m3 a2 d0.1 fc16r fc10";
+  /** Depthwise convolutions: with and without bias, padded 5x5, bare and strided, in separable blocks. */
+  public static final String DEPTHWISE = "c8 dwnb c12k1nb m dwk5p2 c16k1nb dwconvs2 conv10k1 gap";
 
   private NonTrivialModels() {}
 
   /**
-   * Every zoo model (read from the zoo, so that models added later are covered) and OTHER_LAYERS ("custom"): each
+   * Every zoo model (read from the zoo, so that models added later are covered), OTHER_LAYERS ("custom") and
+   * DEPTHWISE ("depthwise"): each
    * layer and option the architecture language has, by name, as JUnit arguments (name, arch).
    */
   public static Stream<Arguments> architectures() {
     return Stream.concat(
         Zoo.MODELS.stream().map(entry -> Arguments.of(entry.name(), entry.arch())),
-        Stream.of(Arguments.of("custom", OTHER_LAYERS)));
+        Stream.of(Arguments.of("custom", OTHER_LAYERS), Arguments.of("depthwise", DEPTHWISE)));
   }
 
   public static Sequential build(String arch, MnistSet images, long seed) {

@@ -68,6 +68,41 @@ class ZooTest {
     assertThat(model.namedParameters()).containsKey("24.weight");
   }
 
+  /**
+   * dw is a depthwise 3x3 convolution of the current channels, then ReLU and BatchNorm (as cN); dwconv the bare
+   * one; both take cN's suffixes. Parameters: C·k·k weights (+ C biases); MACs: C·OH·OW·k·k.
+   */
+  @Test
+  void depthwiseTokens() {
+    Sequential model = ArchSpec.build("c8 dw dwp1nb c16k1nb dwconvk5s2nb gap conv10k1", new Rng(1));
+    assertThat(model.layers().stream().map(l -> l.getClass().getSimpleName()).toList()).startsWith(
+        "Conv2d", "ReLU", "BatchNorm2d", "DepthwiseConv2d", "ReLU", "BatchNorm2d", "DepthwiseConv2d", "ReLU",
+        "BatchNorm2d", "Conv2d", "ReLU", "BatchNorm2d", "DepthwiseConv2d", "GlobalAvgPool2d", "Conv2d");
+    assertThat(model.layers().get(3)).hasToString("Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), groups=8)");
+    assertThat(model.layers().get(6))
+        .hasToString("Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=8, bias=False)");
+    assertThat(model.layers().get(12))
+        .hasToString("Conv2d(16, 16, kernel_size=(5, 5), stride=(2, 2), groups=16, bias=False)");
+    ModelSummary summary = ModelSummary.of(model, new int[] {1, 28, 28});
+    ModelSummary.Row depthwise = summary.rows().get(3);
+    assertThat(depthwise.name()).isEqualTo("DepthwiseConv2d-4");
+    assertThat(depthwise.outputShape()).containsExactly(8, 24, 24);
+    assertThat(depthwise.params()).isEqualTo(8 * 9 + 8);
+    assertThat(depthwise.macs()).isEqualTo(8L * 24 * 24 * 9);
+    assertThat(depthwise.receptiveField()).isEqualTo(5);
+    assertThat(depthwise.strategy()).isEqualTo("depthwise (plane loops)");
+    ModelSummary.Row strided = summary.rows().get(12);
+    assertThat(strided.outputShape()).containsExactly(16, 10, 10);
+    assertThat(strided.params()).isEqualTo(16 * 25);
+    assertThat(strided.macs()).isEqualTo(16L * 10 * 10 * 25);
+    assertThat(strided.jump()).isEqualTo(2);
+    assertThat(strided.strategy()).isEqualTo("depthwise (reference loops)");
+    assertThat(model.namedParameters().keySet()).contains("3.weight", "3.bias", "6.weight", "12.weight")
+        .doesNotContain("6.bias", "12.bias");
+    assertThatThrownBy(() -> ArchSpec.build("dwk0 gap fc10", new Rng(1)))
+        .isInstanceOf(UserError.class).hasMessageContaining("kernel and stride");
+  }
+
   @Test
   void specErrorsAreUserErrors() {
     assertThatThrownBy(() -> ArchSpec.build("c8 zz9", new Rng(1)))

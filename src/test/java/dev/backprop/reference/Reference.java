@@ -3,6 +3,7 @@ package dev.backprop.reference;
 import dev.backprop.layers.AvgPool2d;
 import dev.backprop.layers.BatchNorm2d;
 import dev.backprop.layers.Conv2d;
+import dev.backprop.layers.DepthwiseConv2d;
 import dev.backprop.layers.Dropout;
 import dev.backprop.layers.Dropout2d;
 import dev.backprop.layers.Flatten;
@@ -34,6 +35,8 @@ public final class Reference {
           case Conv2d c ->
               new RefConv2d(
                   c.inChannels(), c.outChannels(), c.kernel(), c.stride(), c.padding(), c.bias() != null);
+          case DepthwiseConv2d d ->
+              new RefDepthwiseConv2d(d.channels(), d.kernel(), d.stride(), d.padding(), d.bias() != null);
           case BatchNorm2d b ->
               training
                   ? RefBatchNorm2d.training(b.channels())

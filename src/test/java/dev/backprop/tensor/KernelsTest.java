@@ -152,6 +152,27 @@ class KernelsTest {
 
   @ParameterizedTest
   @MethodSource("dev.backprop.tensor.Providers#both")
+  void multiplyAddShiftedIsOneFmaPerElement(VectorizationProvider provider) {
+    KernelSet k = provider.kernels();
+    SplittableRandom random = new SplittableRandom(5);
+    for (int trial = 0; trial < 100; trial++) {
+      int count = random.nextInt(70);
+      int xOffset = random.nextInt(9);
+      int yOffset = random.nextInt(9);
+      float w = values(random, 1)[0];
+      float[] x = values(random, xOffset + count + 2);
+      float[] y = values(random, yOffset + count + 2);
+      float[] want = y.clone();
+      for (int u = 0; u < count; u++) {
+        want[yOffset + u] = Math.fma(w, x[xOffset + u], want[yOffset + u]);
+      }
+      k.multiplyAddShifted(w, x, xOffset, y, yOffset, count);
+      assertThat(y).as("%d elements from %d into %d, w = %s", count, xOffset, yOffset, w).isEqualTo(want);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.backprop.tensor.Providers#both")
   void outputStageIsAddThenReluThenBatchNorm(VectorizationProvider provider) {
     KernelSet k = provider.kernels();
     SplittableRandom random = new SplittableRandom(8);
@@ -220,6 +241,13 @@ class KernelsTest {
     float[] x = new float[10];
     assertThatThrownBy(() -> Kernels.addShifted(x, 0, x, 3, 4)).hasMessageContaining("overlap");
     Kernels.addShifted(x, 0, x, 4, 4);
+  }
+
+  @Test
+  void multiplyAddShiftedRefusesOverlappingRanges() {
+    float[] x = new float[10];
+    assertThatThrownBy(() -> Kernels.multiplyAddShifted(2f, x, 3, x, 0, 4)).hasMessageContaining("overlap");
+    Kernels.multiplyAddShifted(2f, x, 0, x, 4, 4);
   }
 
   /** Runs over random data: n runs of hw elements, channel c of an [n, channels, hw] tensor. */

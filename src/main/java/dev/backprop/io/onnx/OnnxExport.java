@@ -17,6 +17,7 @@ import dev.backprop.layers.AbstractDropout;
 import dev.backprop.layers.AvgPool2d;
 import dev.backprop.layers.BatchNorm2d;
 import dev.backprop.layers.Conv2d;
+import dev.backprop.layers.DepthwiseConv2d;
 import dev.backprop.layers.Flatten;
 import dev.backprop.layers.GlobalAvgPool2d;
 import dev.backprop.layers.Layer;
@@ -47,6 +48,7 @@ import java.util.List;
  *
  * <pre>
  *   Conv2d          Conv (kernel_shape, strides, pads; the bias input only when the layer has one)
+ *   DepthwiseConv2d Conv as Conv2d, with group = C (weight [C, 1, k, k])
  *   BatchNorm2d     BatchNormalization in inference mode: the running statistics, epsilon 1e-5
  *   ReLU, Sigmoid   Relu, Sigmoid
  *   MaxPool2d       MaxPool, AvgPool2d AveragePool (kernel_shape, strides; no padding, floor mode)
@@ -136,16 +138,10 @@ public final class OnnxExport {
 
     void add(int index, Layer layer) {
       switch (layer) {
-        case Conv2d conv -> {
-          NodeProto.Builder node = node(index, "Conv", weight(index, conv.weight()))
-              .addAttribute(ints("kernel_shape", conv.kernel(), conv.kernel()))
-              .addAttribute(ints("strides", conv.stride(), conv.stride()))
-              .addAttribute(ints("pads", conv.padding(), conv.padding(), conv.padding(), conv.padding()));
-          if (conv.bias() != null) {
-            node.addInput(weight(index, conv.bias()));
-          }
-          finish(index, node);
-        }
+        case Conv2d conv -> finish(index, convolution(index, conv.weight(), conv.bias(), conv.kernel(),
+            conv.stride(), conv.padding()));
+        case DepthwiseConv2d conv -> finish(index, convolution(index, conv.weight(), conv.bias(), conv.kernel(),
+            conv.stride(), conv.padding()).addAttribute(integer("group", conv.channels())));
         case BatchNorm2d norm -> finish(index, node(index, "BatchNormalization", weight(index, norm.weight()),
             weight(index, norm.bias()), initializer(index + ".running_mean", norm.runningMean()),
             initializer(index + ".running_var", norm.runningVar()))
@@ -170,8 +166,8 @@ public final class OnnxExport {
           // the identity in eval mode: no node
         }
         default -> throw new UserError("layer " + index + " (" + layer.getClass().getSimpleName()
-            + ") cannot be exported to ONNX; exportable are Conv2d, BatchNorm2d, ReLU, Sigmoid, MaxPool2d, "
-            + "AvgPool2d, GlobalAvgPool2d, Dropout, Dropout2d, Flatten, Linear and LogSoftmax");
+            + ") cannot be exported to ONNX; exportable are Conv2d, DepthwiseConv2d, BatchNorm2d, ReLU, Sigmoid, "
+            + "MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout, Dropout2d, Flatten, Linear and LogSoftmax");
       }
     }
 
@@ -179,6 +175,19 @@ public final class OnnxExport {
     private NodeProto.Builder node(int index, String op, String... inputs) {
       return NodeProto.newBuilder().setName(index + "." + op).setOpType(op).addInput(current)
           .addAllInput(List.of(inputs));
+    }
+
+    /** A Conv node of layer {@code index}: weight [O, C / group, k, k], the bias input only when there is one. */
+    private NodeProto.Builder convolution(int index, Parameter weight, Parameter bias, int kernel, int stride,
+        int padding) {
+      NodeProto.Builder node = node(index, "Conv", weight(index, weight))
+          .addAttribute(ints("kernel_shape", kernel, kernel))
+          .addAttribute(ints("strides", stride, stride))
+          .addAttribute(ints("pads", padding, padding, padding, padding));
+      if (bias != null) {
+        node.addInput(weight(index, bias));
+      }
+      return node;
     }
 
     private NodeProto.Builder pooling(int index, String op, int kernel, int stride) {
