@@ -192,6 +192,19 @@ final class InterleavedLayers {
     }
   }
 
+  /** [C·k·k]: where window (c, ki, kj) of output row 0 starts in a block of samples of {@code in} [C, H, W]. */
+  private static int[] windowStarts(int k, int[] in) {
+    int[] starts = new int[in[0] * k * k];
+    for (int c = 0; c < in[0]; c++) {
+      for (int ki = 0; ki < k; ki++) {
+        for (int kj = 0; kj < k; kj++) {
+          starts[(c * k + ki) * k + kj] = ((c * in[1] + ki) * in[2] + kj) * BLOCK;
+        }
+      }
+    }
+    return starts;
+  }
+
   /** A convolution of stride 1 without padding and its output stage, one product per output row. */
   private static final class ConvStep implements Step {
     private final Conv2d conv;
@@ -206,15 +219,7 @@ final class InterleavedLayers {
     ConvStep(Conv2d conv, ConvStrategy.OutputStage stage, int[] in, int[] out) {
       this.conv = conv;
       this.stage = stage;
-      int k = conv.kernel();
-      windows = new int[in[0] * k * k];
-      for (int c = 0; c < in[0]; c++) {
-        for (int ki = 0; ki < k; ki++) {
-          for (int kj = 0; kj < k; kj++) {
-            windows[(c * k + ki) * k + kj] = ((c * in[1] + ki) * in[2] + kj) * BLOCK;
-          }
-        }
-      }
+      windows = windowStarts(conv.kernel(), in);
       outChannels = out[0];
       outH = out[1];
       rowColumns = out[2] * BLOCK;
@@ -255,16 +260,8 @@ final class InterleavedLayers {
 
     ConvInputGradientStep(Conv2d conv, int[] in, int[] out) {
       this.conv = conv;
-      int k = conv.kernel();
-      patch = in[0] * k * k;
-      targets = new int[patch];
-      for (int c = 0; c < in[0]; c++) {
-        for (int ki = 0; ki < k; ki++) {
-          for (int kj = 0; kj < k; kj++) {
-            targets[(c * k + ki) * k + kj] = ((c * in[1] + ki) * in[2] + kj) * BLOCK;
-          }
-        }
-      }
+      targets = windowStarts(conv.kernel(), in);
+      patch = targets.length;
       outH = out[1];
       rowColumns = out[2] * BLOCK;
       inRow = in[2] * BLOCK;
