@@ -62,6 +62,9 @@ public final class Conv2d implements Layer {
   private Tensor output;
   private Tensor gradInput;
   private Tensor gradOutput; // during backward
+  private boolean chunkInputGradient; // during backward: whether the chunks compute dx
+  private InterleavedLayers interleavedInputGradient; // dx of many samples with small planes, for the geometry:
+  private ConvGeometry interleavedBackwardGeometry;
   private ConvStrategy.OutputStage stage = ConvStrategy.OutputStage.NONE; // during forward
   private float[][] chunkGrads; // per chunk: dWᵀ [C·k·k, gradientWidth] then db [O]
   private final Parallel.Body forwardGroups = this::forwardGroups;
@@ -148,8 +151,7 @@ public final class Conv2d implements Layer {
     ConvGeometry g = strategy.g;
     input = x;
     output = Tensor.reuseOrAllocate(output, x.dim(0), outChannels, g.outH(), g.outW());
-    if (x.dim(0) >= InterleavedLayers.BLOCK && strategy instanceof Im2colConvolution && g.group() > 1 && stride == 1
-        && padding == 0 && algorithm == Algorithm.AUTO) {
+    if (interleaves(x.dim(0))) {
       // Small planes, many samples: with the samples in the lanes, the same bits as the im2col products, faster
       // because no column is wasted and no window copied (ref15k's conv4 to conv7 forward, one thread: 2.78 ->
       // 1.59 ms per batch of 128).
@@ -188,6 +190,15 @@ public final class Conv2d implements Layer {
     return output;
   }
 
+  /**
+   * Whether a batch of n runs with the samples in the lanes ({@link InterleavedLayers}): small planes (im2col groups
+   * samples for them), many samples, stride 1, no padding, no forced strategy.
+   */
+  private boolean interleaves(int n) {
+    return n >= InterleavedLayers.BLOCK && strategy instanceof Im2colConvolution && strategy.g.group() > 1
+        && stride == 1 && padding == 0 && algorithm == Algorithm.AUTO;
+  }
+
   private void forwardGroups(int chunk, int start, int end, int worker) {
     forwardStrategy.forward(input.data(), start, end, worker, output.data(), stage);
   }
@@ -212,6 +223,10 @@ public final class Conv2d implements Layer {
     int n = input.dim(0);
     gradInput = inputGradient ? Scratch.like(gradInput, input) : null;
     this.gradOutput = gradOutput;
+    // Small planes, many samples: dx with the samples in the lanes after the chunks' dW and db, the same bits as the
+    // im2col products without their pitch columns, window copies and col2im's padded planes.
+    boolean lanes = inputGradient && interleaves(n);
+    chunkInputGradient = inputGradient && !lanes;
     strategy.prepare(Parallel.threads(), true);
     // Chunks of whole groups, by N and the shape alone (not the strategy): every strategy sums the same samples.
     int grain = Math.max(strategy.g.group(), Parallel.grainFor(n, MAX_CHUNKS));
@@ -222,6 +237,14 @@ public final class Conv2d implements Layer {
       this.gradOutput = null;
     }
     strategy.addChunkGradients(chunkGrads);
+    if (lanes) {
+      ConvGeometry g = strategy.g;
+      if (interleavedInputGradient == null || !interleavedBackwardGeometry.equals(g)) {
+        interleavedInputGradient = InterleavedLayers.ofInputGradient(this, new int[] {inChannels, g.inH(), g.inW()});
+        interleavedBackwardGeometry = g;
+      }
+      interleavedInputGradient.forward(gradOutput, gradInput);
+    }
     return gradInput;
   }
 
@@ -231,7 +254,7 @@ public final class Conv2d implements Layer {
     for (int from = start; from < end; from += strategy.samplesPerProduct()) {
       int to = Math.min(end, from + strategy.samplesPerProduct());
       strategy.backward(input.data(), gradOutput.data(), from, to, worker, g, from == start,
-          gradInput != null ? gradInput.data() : null);
+          chunkInputGradient ? gradInput.data() : null);
       strategy.biasGradient(gradOutput.data(), from, to, g, from == start);
     }
   }

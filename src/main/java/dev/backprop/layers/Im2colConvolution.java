@@ -26,9 +26,27 @@ final class Im2colConvolution extends ConvStrategy {
   private float[][] wide; // per worker: [O, n], out (forward) or dOut (backward) at the column pitch
   private float[][] gradCols; // per worker: [C·k·k, n]
   private float[][] gradPadded; // per worker: [C, Hp, Wp]
+  private final int sampleSize; // C·H·W
+  // Without padding, stride 1: where row (c, ki, kj) of a sample's windows starts in the sample (the weight
+  // gradient reads them in place, as ShiftedConvolution does); null otherwise.
+  private final int[] windowOffsets;
 
   Im2colConvolution(ConvGeometry g, Parameter weight, Parameter bias) {
     super(g, weight, bias);
+    sampleSize = g.inChannels() * g.inH() * g.inW();
+    if (g.stride() == 1 && g.padding() == 0) {
+      int k = g.kernel();
+      windowOffsets = new int[g.patch()];
+      for (int c = 0; c < g.inChannels(); c++) {
+        for (int ki = 0; ki < k; ki++) {
+          for (int kj = 0; kj < k; kj++) {
+            windowOffsets[(c * k + ki) * k + kj] = c * g.paddedPlane() + ki * g.paddedW() + kj;
+          }
+        }
+      }
+    } else {
+      windowOffsets = null;
+    }
   }
 
   @Override
@@ -77,10 +95,19 @@ final class Im2colConvolution extends ConvStrategy {
     int ckk = g.patch();
     int ld = g.columns();
     int n = columnsFor(start, end);
-    im2colGroup(x, start, end, worker);
     int width = g.gradientWidth();
-    Gemm.gemm(false, false, ckk, width, n, cols[worker], 0, ld, transposedGradient(dOut, start, end, worker, n), 0,
-        width, dW, 0, width, !first);
+    if (windowOffsets != null) {
+      // Without padding, stride 1: the windows read in x itself, a sample at a time over its span (the chain
+      // continues from sample to sample), from L1 instead of the group's columns in L2, and not copied.
+      for (int s = start; s < end; s++) {
+        Gemm.gemmARowOffsets(ckk, width, g.span(), x, s * sampleSize, windowOffsets,
+            transposedGradient(dOut, s, s + 1, worker, g.span()), 0, width, dW, 0, width, !(first && s == start));
+      }
+    } else {
+      im2colGroup(x, start, end, worker);
+      Gemm.gemm(false, false, ckk, width, n, cols[worker], 0, ld, transposedGradient(dOut, start, end, worker, n),
+          0, width, dW, 0, width, !first);
+    }
     if (dx == null) {
       return;
     }

@@ -5,6 +5,7 @@ import dev.backprop.tensor.Kernels;
 import dev.backprop.tensor.Parallel;
 import dev.backprop.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,9 +37,14 @@ final class InterleavedLayers {
   /** Samples per block: the lanes of a 512-bit vector, two 256-bit ones, four 128-bit ones. */
   static final int BLOCK = 16;
 
-  /** One layer of the segment on a block: [C, H, W, BLOCK] in → out. */
+  /** One layer of the segment on a block: [C, H, W, BLOCK] in → out, with the worker's scratch. */
   private interface Step {
-    void run(float[] in, float[] out);
+    void run(float[] in, float[] out, float[] scratch);
+
+    /** Floats of scratch a block needs. */
+    default int scratch() {
+      return 0;
+    }
   }
 
   private final List<Step> steps;
@@ -47,8 +53,10 @@ final class InterleavedLayers {
   private final int[] inputShape; // [C, H, W] of a sample entering the segment
   private final int[] outputShape; // [C, H, W] of a sample leaving it
   private final int largest; // floats per block of the largest activation
+  private final int scratchSize; // floats of scratch per worker: the most a step needs
   private float[][] first; // per worker: ping
   private float[][] second; // per worker: pong
+  private float[][] scratch; // per worker: what the steps need besides
   private Tensor input;
   private Tensor output;
   private final Parallel.Body blocks = this::blocks;
@@ -61,6 +69,7 @@ final class InterleavedLayers {
     this.inputShape = inputShape;
     this.outputShape = outputShape;
     this.largest = largest;
+    this.scratchSize = steps.stream().mapToInt(Step::scratch).max().orElse(0);
   }
 
   /**
@@ -104,6 +113,16 @@ final class InterleavedLayers {
         Math.max(size(shape), size(out)) * BLOCK);
   }
 
+  /**
+   * The input gradient of one convolution (stride 1, no padding) on samples of {@code shape} [C, H, W]: its
+   * {@link #forward} takes dOut [N, O, OH, OW] to dx [N, C, H, W].
+   */
+  static InterleavedLayers ofInputGradient(Conv2d conv, int[] shape) {
+    int[] out = conv.outputShape(shape);
+    return new InterleavedLayers(List.of(new ConvInputGradientStep(conv, shape, out)), 0, 1, out, shape.clone(),
+        Math.max(size(shape), size(out)) * BLOCK);
+  }
+
   /** The index of the segment's first layer. */
   int start() {
     return start;
@@ -130,6 +149,7 @@ final class InterleavedLayers {
     int threads = Parallel.threads();
     first = Scratch.buffers(first, threads, largest);
     second = Scratch.buffers(second, threads, largest);
+    scratch = Scratch.buffers(scratch, threads, scratchSize);
     input = x;
     try {
       Parallel.forRange((n + BLOCK - 1) / BLOCK, 1, blocks);
@@ -152,7 +172,7 @@ final class InterleavedLayers {
       Kernels.channelsLast(input.data(), s0 * inSize, samples, inSize, inputShape[0] * inputShape[1],
           inputShape[2], inputShape[2], in, 0, BLOCK, inSize);
       for (Step step : steps) {
-        step.run(in, out);
+        step.run(in, out, scratch[worker]);
         float[] t = in;
         in = out;
         out = t;
@@ -172,6 +192,19 @@ final class InterleavedLayers {
     }
   }
 
+  /** [C·k·k]: where window (c, ki, kj) of output row 0 starts in a block of samples of {@code in} [C, H, W]. */
+  private static int[] windowStarts(int k, int[] in) {
+    int[] starts = new int[in[0] * k * k];
+    for (int c = 0; c < in[0]; c++) {
+      for (int ki = 0; ki < k; ki++) {
+        for (int kj = 0; kj < k; kj++) {
+          starts[(c * k + ki) * k + kj] = ((c * in[1] + ki) * in[2] + kj) * BLOCK;
+        }
+      }
+    }
+    return starts;
+  }
+
   /** A convolution of stride 1 without padding and its output stage, one product per output row. */
   private static final class ConvStep implements Step {
     private final Conv2d conv;
@@ -186,15 +219,7 @@ final class InterleavedLayers {
     ConvStep(Conv2d conv, ConvStrategy.OutputStage stage, int[] in, int[] out) {
       this.conv = conv;
       this.stage = stage;
-      int k = conv.kernel();
-      windows = new int[in[0] * k * k];
-      for (int c = 0; c < in[0]; c++) {
-        for (int ki = 0; ki < k; ki++) {
-          for (int kj = 0; kj < k; kj++) {
-            windows[(c * k + ki) * k + kj] = ((c * in[1] + ki) * in[2] + kj) * BLOCK;
-          }
-        }
-      }
+      windows = windowStarts(conv.kernel(), in);
       outChannels = out[0];
       outH = out[1];
       rowColumns = out[2] * BLOCK;
@@ -203,10 +228,10 @@ final class InterleavedLayers {
     }
 
     @Override
-    public void run(float[] in, float[] out) {
+    public void run(float[] in, float[] out, float[] scratch) {
       float[] w = conv.weight().value().data();
       int patch = windows.length;
-      for (int i = 0; i < outH; i++) {
+      for (int i = outH - 1; i >= 0; i--) {
         Gemm.gemmRowOffsets(outChannels, rowColumns, patch, w, 0, patch, in, i * inRow, windows, out,
             i * rowColumns, plane, false);
       }
@@ -216,10 +241,57 @@ final class InterleavedLayers {
     }
   }
 
+  /**
+   * A convolution's input gradient (stride 1, no padding), the bits of {@link Im2colConvolution}'s: for output row
+   * i, dcol[(c, ki, kj), (j, l)] = Σ_o W[o, c, ki, kj] · dOut[o, i, j, l] (one product, a chain over o from +0),
+   * added into dx[c, i + ki, kj + j, l]. Rows run from the last to the first, so that every element of dx takes its
+   * terms in (ki, kj) order from +0 as col2im adds them (the terms col2im adds besides, from the pitch gaps, are +0,
+   * which changes no sum that starts from +0).
+   */
+  private static final class ConvInputGradientStep implements Step {
+    private final Conv2d conv;
+    private final int patch; // C·k·k
+    private final int[] targets; // [C·k·k]: where row (c, ki, kj) of dcol for output row 0 goes in dx's block
+    private final int outH;
+    private final int rowColumns; // OW·BLOCK
+    private final int inRow; // W·BLOCK
+    private final int plane; // OH·OW·BLOCK
+    private final int inSize; // C·H·W·BLOCK
+
+    ConvInputGradientStep(Conv2d conv, int[] in, int[] out) {
+      this.conv = conv;
+      targets = windowStarts(conv.kernel(), in);
+      patch = targets.length;
+      outH = out[1];
+      rowColumns = out[2] * BLOCK;
+      inRow = in[2] * BLOCK;
+      plane = out[1] * out[2] * BLOCK;
+      inSize = size(in) * BLOCK;
+    }
+
+    @Override
+    public int scratch() {
+      return patch * rowColumns;
+    }
+
+    @Override
+    public void run(float[] dOut, float[] dx, float[] dcol) {
+      float[] w = conv.weight().value().data();
+      Arrays.fill(dx, 0, inSize, 0f);
+      for (int i = outH - 1; i >= 0; i--) {
+        Gemm.gemm(true, false, patch, rowColumns, conv.outChannels(), w, 0, patch, dOut, i * rowColumns, plane,
+            dcol, 0, rowColumns, false);
+        for (int r = 0; r < patch; r++) {
+          Kernels.addShifted(dcol, r * rowColumns, dx, targets[r] + i * inRow, rowColumns);
+        }
+      }
+    }
+  }
+
   /** Max or average pooling, {@link Kernels#poolLanes}: the window's elements in the order the layers take them. */
   private record PoolStep(boolean max, int kernel, int stride, int[] in) implements Step {
     @Override
-    public void run(float[] x, float[] y) {
+    public void run(float[] x, float[] y, float[] scratch) {
       Kernels.poolLanes(max, x, y, in[0], in[1], in[2], kernel, stride, BLOCK);
     }
   }

@@ -147,6 +147,40 @@ class ConvStrategyTest {
     }
   }
 
+  /**
+   * A backward of 16 samples or more on small planes computes dx with the samples in the lanes
+   * ({@link InterleavedLayers}): the bits of the im2col products and col2im (every dx element +0 plus its terms in
+   * (ki, kj) order, each term a chain over the output channels), and dW still the direct loops' bits, on 1, 2 and 3
+   * threads; 37 samples: two whole blocks and a partial one.
+   */
+  @ParameterizedTest
+  @CsvSource({"16, 16, 11, 16", "16, 16, 9, 37", "16, 16, 7, 37", "16, 32, 5, 37", "5, 7, 6, 20"})
+  void aBackwardOfManySamplesGivesTheIm2colBits(int in, int out, int size, int n) {
+    Tensor x = Tensor.zeros(n, in, size, size);
+    new Rng(9).gaussian(x.data(), 0, 1);
+    Conv2d im2col = new Conv2d(in, out, 3, 1, 0, true, new Rng(3));
+    im2col.useAlgorithm(Conv2d.Algorithm.IM2COL);
+    Conv2d direct = new Conv2d(in, out, 3, 1, 0, true, new Rng(3));
+    direct.useAlgorithm(Conv2d.Algorithm.DIRECT);
+    Tensor dOut = Tensor.zeros(im2col.forward(x, true).shape());
+    new Rng(10).gaussian(dOut.data(), 0, 1);
+    direct.forward(x, true);
+    float[] dx = im2col.backward(dOut).data().clone();
+    direct.backward(dOut);
+    try {
+      for (int threads : new int[] {1, 2, 3}) {
+        Parallel.setThreads(threads);
+        Conv2d conv = new Conv2d(in, out, 3, 1, 0, true, new Rng(3));
+        conv.forward(x, true);
+        assertThat(conv.backward(dOut).data()).as("dx, %d threads", threads).isEqualTo(dx);
+        assertThat(conv.weight().grad().data()).as("dW, %d threads", threads)
+            .isEqualTo(direct.weight().grad().data());
+      }
+    } finally {
+      Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+  }
+
   @Test
   void ref15kTakesShiftedWindowsInItsWideLayersAndIm2colElsewhere() {
     Sequential model = Zoo.get("ref15k").build(new Rng(1));
