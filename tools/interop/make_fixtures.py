@@ -34,7 +34,7 @@ ARCHS = [
     "c4p1 c8p1 m d0.05 c16p1 c24p1 m d0.05 c32p1 gap fc10",
     "c8 c16 m c8k1 c16 c32 c32 gap fc10",
     "c8p1 d0.05 c16p1 d0.05 c16 d0.05 m c16 d0.05 c16 d0.05 c32 d0.05 m c16k1 d0.05 gap fc10",
-    "c12nb dwnb c20k1nb dwnb c24k1nb m dwnb c32k1nb dwnb c36k1nb dwnb c36k1nb dwnb c36k1nb conv10k1 gap",
+    "c8nb c10nb c12nb m c12nb c12nb c12nb c16nb conv10k1 gap",
     "c10nb dwnb c20k1nb dwnb c20k1nb m dwnb c26k1nb dwnb c26k1nb dwnb c26k1nb dwnb c26k1nb conv10k1 gap",
     "c8nb c16nb c20nb m d0.05 c16nb c16nb c20nb d0.05 c32nb conv10k1 a3",
     "c8p1nb dd0.1 conv12k3s2 relu bn m3 a2 d0.1 fc16r fc10",
