@@ -111,21 +111,15 @@ public final class BatchNorm2d implements Layer {
 
   @Override
   public int[] outputShape(int[] inputShape) {
-    checkChannels(inputShape[0]);
+    Shapes.requireChannels(inputShape[0], channels, "BatchNorm2d", "channels");
     return inputShape.clone();
-  }
-
-  private void checkChannels(int c) {
-    if (c != channels) {
-      throw new IllegalArgumentException("BatchNorm2d expects " + channels + " channels, got " + c);
-    }
   }
 
   // x [N, C, H, W] -> y [N, C, H, W]
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Shapes.requireRank(x, 4, "BatchNorm2d");
-    checkChannels(x.dim(1));
+    Shapes.requireChannels(x.dim(1), channels, "BatchNorm2d", "channels");
     if (training && x.dim(0) * x.dim(2) * x.dim(3) < 2) {
       throw new IllegalArgumentException(
           "BatchNorm2d: expected more than 1 value per channel when training, got input " + x);

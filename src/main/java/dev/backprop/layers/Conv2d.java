@@ -102,7 +102,7 @@ public final class Conv2d implements Layer {
 
   @Override
   public int[] outputShape(int[] inputShape) {
-    checkChannels(inputShape[0]);
+    Shapes.requireChannels(inputShape[0], inChannels, "Conv2d", "input channels");
     ConvGeometry g = geometry(inputShape[1], inputShape[2]);
     return new int[] {outChannels, g.outH(), g.outW()};
   }
@@ -126,12 +126,6 @@ public final class Conv2d implements Layer {
     return ConvStrategy.of(algorithm, g, weight, bias);
   }
 
-  private void checkChannels(int c) {
-    if (c != inChannels) {
-      throw new IllegalArgumentException("Conv2d expects " + inChannels + " input channels, got " + c);
-    }
-  }
-
   @Override
   public Tensor forward(Tensor x, boolean training) {
     return forward(x, training, ConvStrategy.OutputStage.NONE);
@@ -144,7 +138,7 @@ public final class Conv2d implements Layer {
    */
   Tensor forward(Tensor x, boolean training, ConvStrategy.OutputStage outputStage) {
     Shapes.requireRank(x, 4, "Conv2d");
-    checkChannels(x.dim(1));
+    Shapes.requireChannels(x.dim(1), inChannels, "Conv2d", "input channels");
     if (strategy == null || !strategy.g.sameInput(x.dim(2), x.dim(3))) {
       strategy = strategyFor(geometry(x.dim(2), x.dim(3)));
     }

@@ -89,7 +89,7 @@ public final class DepthwiseConv2d implements Layer {
 
   @Override
   public int[] outputShape(int[] inputShape) {
-    checkChannels(inputShape[0]);
+    Shapes.requireChannels(inputShape[0], channels, "DepthwiseConv2d", "channels");
     return new int[] {channels, ConvGeometry.outSize(inputShape[1], kernel, stride, padding),
         ConvGeometry.outSize(inputShape[2], kernel, stride, padding)};
   }
@@ -104,17 +104,11 @@ public final class DepthwiseConv2d implements Layer {
     this.referenceLoops = reference;
   }
 
-  private void checkChannels(int c) {
-    if (c != channels) {
-      throw new IllegalArgumentException("DepthwiseConv2d expects " + channels + " channels, got " + c);
-    }
-  }
-
   // x [N, C, H, W] -> out [N, C, OH, OW]
   @Override
   public Tensor forward(Tensor x, boolean training) {
     Shapes.requireRank(x, 4, "DepthwiseConv2d");
-    checkChannels(x.dim(1));
+    Shapes.requireChannels(x.dim(1), channels, "DepthwiseConv2d", "channels");
     int oh = ConvGeometry.outSize(x.dim(2), kernel, stride, padding);
     int ow = ConvGeometry.outSize(x.dim(3), kernel, stride, padding);
     if (x.dim(2) != inH || x.dim(3) != inW) {

@@ -14,6 +14,13 @@ final class Shapes {
     }
   }
 
+  /** The channel count a layer was built for; {@code what} names them ("channels", "input channels"). */
+  static void requireChannels(int got, int expected, String layer, String what) {
+    if (got != expected) {
+      throw new IllegalArgumentException(layer + " expects " + expected + " " + what + ", got " + got);
+    }
+  }
+
   static boolean same(Tensor a, Tensor b) {
     if (a.rank() != b.rank()) {
       return false;
